@@ -1,0 +1,20 @@
+/**
+ * The command registry: each area registers its commands (flags, help, examples) from a small spec module and
+ * imports its implementation lazily. Adding a command = one spec entry, one implementation module.
+ */
+import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
+import { registerConfigCommands } from './specs/config.js';
+import { registerInfraCommands } from './specs/infra.js';
+
+export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
+
+export function registerCommands(program: Command, run: Runner): void {
+  registerConfigCommands(program, run);
+  registerInfraCommands(program, run);
+}
+
+/** Help text block with examples, appended after a command's options. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}

@@ -1,0 +1,48 @@
+/**
+ * Names shared by the infrastructure and the Kubernetes layer. Pod Identity associations (CloudFormation) and the
+ * ServiceAccounts (Kubernetes) must agree on namespace and account names, so both read them from here.
+ */
+import type { ResolvedConfig } from './resolved.js';
+
+/** Airflow components that get their own ServiceAccount and IAM role. `api-server` is the webserver on Airflow 2. */
+export const COMPONENTS = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export function serviceAccountName(component: Component): string {
+  return `airflow-${component}`;
+}
+
+/** The single CloudFormation stack of a deployment. */
+export function stackName(config: Pick<ResolvedConfig, 'name'>): string {
+  return `${config.name}-airflow`;
+}
+
+/** Secrets Manager names: everything of a deployment under one prefix, so IAM can scope reads to it. */
+export function secretsPrefix(config: Pick<ResolvedConfig, 'name'>): string {
+  return `airflow-aws/${config.name}`;
+}
+
+/** Prefixes used by Airflow's Secrets Manager backend (connections, variables, config). */
+export function secretsBackendPrefixes(config: Pick<ResolvedConfig, 'name'>) {
+  const p = secretsPrefix(config);
+  return { connections: `${p}/connections`, variables: `${p}/variables`, config: `${p}/config` };
+}
+
+/** S3 key prefixes in the deployment bucket. */
+export const S3_PREFIXES = { logs: 'logs/', dags: 'dags/' } as const;
+
+/** Stack output keys later steps read (deploy, kubeconfig, image push). */
+export const STACK_OUTPUTS = {
+  clusterName: 'ClusterName',
+  clusterEndpoint: 'ClusterEndpoint',
+  clusterCertificateAuthority: 'ClusterCertificateAuthorityData',
+  clusterSecurityGroupId: 'ClusterSecurityGroupId',
+  databaseEndpoint: 'DatabaseEndpoint',
+  databasePort: 'DatabasePort',
+  databaseSecretArn: 'DatabaseSecretArn',
+  databaseName: 'DatabaseName',
+  repositoryUri: 'RepositoryUri',
+  bucketName: 'BucketName',
+  /** One per component: e.g. RoleArnScheduler. */
+  roleArn: (c: Component) => `RoleArn${c.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`,
+} as const;

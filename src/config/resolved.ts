@@ -1,0 +1,62 @@
+/**
+ * The resolved config: schema output plus derived defaults, normalised so consumers never branch on "unset".
+ * Frozen: planning and synthesis are pure functions of it.
+ */
+import { derivedDefaults, DEFAULTS } from './defaults.js';
+import type { ParsedConfig } from './schema.js';
+import { airflowMajor } from './versions.js';
+
+export type ResolvedNetwork =
+  | {
+      readonly kind: 'new';
+      readonly cidr: string;
+      readonly maxAzs: number;
+      readonly natGateways: number;
+      readonly flowLogRetentionDays: number;
+    }
+  | {
+      readonly kind: 'existing';
+      readonly vpcId: string;
+      readonly availabilityZones: readonly string[];
+      readonly privateSubnetIds: readonly string[];
+    };
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type ResolvedConfig = DeepReadonly<
+  Omit<ParsedConfig, 'network' | 'registry' | 'image' | '$schema'> & {
+    network: ResolvedNetwork;
+    registry: Omit<ParsedConfig['registry'], 'repositoryName'> & { repositoryName: string };
+    image: Omit<ParsedConfig['image'], 'baseImage'> & { baseImage: string };
+    airflowMajor: 2 | 3;
+    /** Directory of the config file; image and DAG paths are relative to it. */
+    projectDir: string;
+  }
+>;
+
+export function resolve(parsed: ParsedConfig, projectDir: string): ResolvedConfig {
+  const { $schema: _ignored, network, registry, image, ...rest } = parsed;
+  const resolvedNetwork: ResolvedNetwork = network.existingVpc
+    ? { kind: 'existing', ...network.existingVpc }
+    : { kind: 'new', ...DEFAULTS.network.vpc, ...(network.vpc ?? {}) };
+  return deepFreeze({
+    ...rest,
+    network: resolvedNetwork,
+    registry: { ...registry, repositoryName: registry.repositoryName ?? derivedDefaults.repositoryName(parsed.name) },
+    image: { ...image, baseImage: image.baseImage ?? derivedDefaults.baseImage(parsed.airflow.python) },
+    airflowMajor: airflowMajor(parsed.airflow.version),
+    projectDir,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,109 @@
+/**
+ * Cross-field rules the schema cannot express per key. Each returns problems naming the path that must change.
+ */
+import type { ConfigProblem } from './problems.js';
+import type { ParsedConfig } from './schema.js';
+import { AIRFLOW_LINES, POSTGRES_MAJORS, airflowLine } from './versions.js';
+
+/** Graviton families carry a "g" after the generation digit (m7g, c6gn, t4g, x2gd); a1 is the first Graviton. */
+export function instanceArchitecture(instanceType: string): 'arm64' | 'x86_64' {
+  const family = instanceType.split('.')[0] ?? '';
+  return family === 'a1' || /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) ? 'arm64' : 'x86_64';
+}
+
+export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string, received?: unknown, hint?: string) =>
+    problems.push({ path, message, ...(received !== undefined ? { received: String(received) } : {}), ...(hint ? { hint } : {}) });
+
+  const line = airflowLine(c.airflow.version);
+  if (!line) {
+    add(
+      'airflow.version',
+      'is not a supported Airflow version',
+      JSON.stringify(c.airflow.version),
+      `supported lines: ${AIRFLOW_LINES.map((l) => `${l.line}.x`).join(', ')}`,
+    );
+  } else {
+    if (!line.pythons.includes(c.airflow.python)) {
+      add(
+        'airflow.python',
+        `is not supported by Airflow ${line.line}`,
+        JSON.stringify(c.airflow.python),
+        `use one of ${line.pythons.join(', ')}`,
+      );
+    }
+    if (line.major === 2 && c.airflow.auth === 'simple') {
+      add('airflow.auth', 'the simple auth manager exists only on Airflow 3', '"simple"', 'use "fab" on Airflow 2');
+    }
+  }
+
+  const ng = c.cluster.nodeGroup;
+  if (ng.desiredSize > ng.maxSize) {
+    add('cluster.nodeGroup.maxSize', `must be >= desiredSize (${ng.desiredSize})`, ng.maxSize);
+  }
+  if (ng.minSize > ng.desiredSize) {
+    add('cluster.nodeGroup.desiredSize', `must be >= minSize (${ng.minSize})`, ng.desiredSize);
+  }
+  const archs = new Set(ng.instanceTypes.map(instanceArchitecture));
+  if (archs.size > 1) {
+    add(
+      'cluster.nodeGroup.instanceTypes',
+      'mixes arm64 (Graviton) and x86_64 instance types; a node group has one AMI architecture',
+      ng.instanceTypes.join(', '),
+    );
+  } else {
+    const arch = [...archs][0];
+    const platformArch = c.image.platform === 'linux/arm64' ? 'arm64' : 'x86_64';
+    if (arch && arch !== platformArch) {
+      add(
+        'image.platform',
+        `does not match the node group's ${arch} instance types (${ng.instanceTypes.join(', ')})`,
+        JSON.stringify(c.image.platform),
+        arch === 'arm64' ? 'set image.platform: linux/arm64' : 'set image.platform: linux/amd64',
+      );
+    }
+  }
+
+  const db = c.database;
+  if (db.maxStorageGiB < db.storageGiB) {
+    add('database.maxStorageGiB', `must be >= storageGiB (${db.storageGiB})`, db.maxStorageGiB);
+  }
+  const major = db.engineVersion.split('.')[0] ?? '';
+  if (!(POSTGRES_MAJORS as readonly string[]).includes(major)) {
+    add(
+      'database.engineVersion',
+      `must be PostgreSQL ${POSTGRES_MAJORS.join(' or ')}`,
+      JSON.stringify(db.engineVersion),
+      'e.g. "17.6" or "16.10"',
+    );
+  }
+
+  const net = c.network;
+  if (net.vpc && net.existingVpc) {
+    add('network', 'sets both vpc (create one) and existingVpc (use one); choose one', undefined);
+  }
+  if (net.vpc && net.vpc.natGateways > net.vpc.maxAzs) {
+    add('network.vpc.natGateways', `must be <= maxAzs (${net.vpc.maxAzs})`, net.vpc.natGateways);
+  }
+  if (net.existingVpc && net.existingVpc.privateSubnetIds.length !== net.existingVpc.availabilityZones.length) {
+    add(
+      'network.existingVpc.privateSubnetIds',
+      `must list one subnet per availability zone (${net.existingVpc.availabilityZones.length})`,
+      `${net.existingVpc.privateSubnetIds.length} subnets`,
+    );
+  }
+
+  const rawCluster = raw['cluster'];
+  const explicitCidrs =
+    typeof rawCluster === 'object' && rawCluster !== null && 'publicAccessCidrs' in (rawCluster as Record<string, unknown>);
+  if (c.cluster.endpointAccess === 'private' && explicitCidrs) {
+    add(
+      'cluster.publicAccessCidrs',
+      'has no effect with endpointAccess "private"',
+      c.cluster.publicAccessCidrs.join(', '),
+      'remove it, or use endpointAccess "public-and-private"',
+    );
+  }
+  return problems;
+}

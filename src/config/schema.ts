@@ -1,0 +1,307 @@
+/**
+ * The schema of airflow-aws.yaml: the single source for validation, defaults and the JSON Schema that editors use.
+ * Objects are strict — an unknown key is an error, never silently ignored.
+ * Cross-field rules (max >= desired, Python per Airflow line, ...) live in ./rules.ts so each can name its path.
+ */
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+import { AIRFLOW_VERSION_PATTERN, KUBERNETES_VERSIONS } from './versions.js';
+
+/**
+ * Longest `name` such that every AWS name derived from it fits: the log bucket
+ * `<name>-<12-digit account>-<region>` must stay within S3's 63 characters for the longest region names (14).
+ */
+export const NAME_MAX_LENGTH = 28;
+
+const dns1123Label = z
+  .string()
+  .min(1)
+  .max(NAME_MAX_LENGTH, { message: `must be at most ${NAME_MAX_LENGTH} characters (it prefixes AWS names such as the S3 bucket)` })
+  .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, {
+    message: 'must be a DNS-1123 label: lowercase letters, digits and "-", starting with a letter, not ending with "-"',
+  })
+  .refine((v) => !v.includes('--'), { message: 'must not contain "--" (RDS identifiers forbid it)' });
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, { message: 'must be an IPv4 CIDR such as 10.0.0.0/16' })
+  .refine(
+    (v) => {
+      const [ip, bits] = v.split('/') as [string, string];
+      return ip.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
+    },
+    { message: 'has an octet above 255 or a prefix above /32' },
+  );
+
+const quantity = (what: string) =>
+  z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, { message: `must be a Kubernetes ${what} quantity such as 500m or 1Gi` });
+
+const component = (d: { replicas: number; cpu: string; memory: string }, what: string) =>
+  z
+    .strictObject({
+      replicas: z.int().min(1).max(10).default(d.replicas).describe(`Replicas of the ${what}.`),
+      cpu: quantity('CPU').default(d.cpu).describe('CPU request (no CPU limit is set: throttling stalls heartbeats).'),
+      memory: quantity('memory').default(d.memory).describe('Memory request and limit.'),
+    })
+    .prefault({})
+    .describe(`Resources of the ${what}.`);
+
+export const airflowSchema = z
+  .strictObject({
+    version: z
+      .string()
+      .regex(AIRFLOW_VERSION_PATTERN, { message: 'must be a full Airflow version such as 3.3.2' })
+      .default(DEFAULTS.airflow.version)
+      .describe('Apache Airflow version: a 3.x release (default) or the 2.9–2.11 line.'),
+    python: z
+      .string()
+      .regex(/^3\.\d+$/, { message: 'must be a Python minor version such as 3.12' })
+      .default(DEFAULTS.airflow.python)
+      .describe('Python minor version of the image.'),
+    executor: z
+      .enum(['KubernetesExecutor', 'LocalExecutor'])
+      .default(DEFAULTS.airflow.executor)
+      .describe('KubernetesExecutor runs one pod per task; LocalExecutor runs tasks inside the scheduler pod.'),
+    auth: z
+      .enum(['fab', 'simple'])
+      .default(DEFAULTS.airflow.auth)
+      .describe('UI/API auth manager: fab (users in the database, SSO-capable) or simple (development only on Airflow 3).'),
+  })
+  .prefault({})
+  .describe('Airflow itself.');
+
+const newVpcSchema = z
+  .strictObject({
+    cidr: cidr.default(DEFAULTS.network.vpc.cidr).describe('IPv4 CIDR of the new VPC.'),
+    maxAzs: z.int().min(2).max(6).default(DEFAULTS.network.vpc.maxAzs).describe('Availability zones to spread subnets over (RDS needs 2).'),
+    natGateways: z
+      .int()
+      .min(1)
+      .max(6)
+      .default(DEFAULTS.network.vpc.natGateways)
+      .describe('NAT gateways for the private subnets; one per AZ for zone-independent egress.'),
+    flowLogRetentionDays: z
+      .int()
+      .min(1)
+      .max(3653)
+      .default(DEFAULTS.network.vpc.flowLogRetentionDays)
+      .describe('Days to keep VPC flow logs in CloudWatch Logs.'),
+  })
+  .describe('Create a new VPC (the default).');
+
+const existingVpcSchema = z
+  .strictObject({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'must be a VPC id such as vpc-0abc12345def67890' }),
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as us-east-1a' })).min(2),
+    privateSubnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'must be a subnet id such as subnet-0abc12345def67890' }))
+      .min(2)
+      .describe('Private subnets (with a route to a NAT) for the nodes and the database, one per AZ, in AZ order.'),
+  })
+  .describe('Use an existing VPC instead of creating one. No lookups are made: give the ids.');
+
+export const networkSchema = z
+  .strictObject({
+    vpc: newVpcSchema.optional(),
+    existingVpc: existingVpcSchema.optional(),
+  })
+  .prefault({})
+  .describe('Where everything runs: a new VPC (network.vpc, default) or an existing one (network.existingVpc).');
+
+export const databaseSchema = z
+  .strictObject({
+    engineVersion: z
+      .string()
+      .regex(/^\d+\.\d+$/, { message: 'must be a full PostgreSQL minor version such as 17.6 (not a bare major)' })
+      .default(DEFAULTS.database.engineVersion)
+      .describe('RDS PostgreSQL engine version: a full minor of PostgreSQL 16 or 17.'),
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: 'must be an RDS instance class such as db.t4g.medium' })
+      .default(DEFAULTS.database.instanceClass)
+      .describe('RDS instance class.'),
+    storageGiB: z.int().min(20).max(65536).default(DEFAULTS.database.storageGiB).describe('Allocated storage (gp3), GiB.'),
+    maxStorageGiB: z.int().min(20).max(65536).default(DEFAULTS.database.maxStorageGiB).describe('Storage autoscaling ceiling, GiB.'),
+    multiAz: z.boolean().default(DEFAULTS.database.multiAz).describe('Standby in a second AZ.'),
+    backupRetentionDays: z.int().min(1).max(35).default(DEFAULTS.database.backupRetentionDays).describe('Automated backup retention, days.'),
+    deletionProtection: z.boolean().default(DEFAULTS.database.deletionProtection).describe('Refuse DeleteDBInstance until turned off.'),
+  })
+  .prefault({})
+  .describe('The Airflow metadata database (RDS PostgreSQL, private, encrypted, TLS only).');
+
+export const nodeGroupSchema = z
+  .strictObject({
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as m6i.large' }))
+      .min(1)
+      .max(20)
+      .default([...DEFAULTS.cluster.nodeGroup.instanceTypes])
+      .describe('EC2 instance types of the managed node group (one CPU architecture).'),
+    capacityType: z.enum(['on-demand', 'spot']).default(DEFAULTS.cluster.nodeGroup.capacityType).describe('On-demand or spot capacity.'),
+    minSize: z.int().min(0).max(450).default(DEFAULTS.cluster.nodeGroup.minSize).describe('Minimum nodes.'),
+    desiredSize: z.int().min(0).max(450).default(DEFAULTS.cluster.nodeGroup.desiredSize).describe('Nodes at creation.'),
+    maxSize: z.int().min(1).max(450).default(DEFAULTS.cluster.nodeGroup.maxSize).describe('Maximum nodes.'),
+    diskGiB: z.int().min(20).max(16384).default(DEFAULTS.cluster.nodeGroup.diskGiB).describe('Root volume per node, GiB.'),
+  })
+  .prefault({})
+  .describe('The AL2023 managed node group.');
+
+export const clusterSchema = z
+  .strictObject({
+    kubernetesVersion: z
+      .enum(KUBERNETES_VERSIONS)
+      .default(DEFAULTS.cluster.kubernetesVersion)
+      .describe('EKS Kubernetes version.'),
+    endpointAccess: z
+      .enum(['public', 'private', 'public-and-private'])
+      .default(DEFAULTS.cluster.endpointAccess)
+      .describe('Kubernetes API endpoint exposure. "private" needs the tool to run inside the VPC.'),
+    publicAccessCidrs: z
+      .array(cidr)
+      .min(1)
+      .default([...DEFAULTS.cluster.publicAccessCidrs])
+      .describe('CIDRs allowed to reach a public endpoint.'),
+    adminPrincipalArns: z
+      .array(
+        z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, {
+          message: 'must be an IAM role or user ARN (not an STS assumed-role session ARN)',
+        }),
+      )
+      .default([...DEFAULTS.cluster.adminPrincipalArns])
+      .describe('IAM principals granted cluster-admin through EKS access entries.'),
+    nodeGroup: nodeGroupSchema,
+  })
+  .prefault({})
+  .describe('The EKS cluster.');
+
+export const registrySchema = z
+  .strictObject({
+    repositoryName: z
+      .string()
+      .min(2)
+      .max(256)
+      .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, { message: 'must be a valid ECR repository name' })
+      .optional()
+      .describe('ECR repository name. Default: "<name>/airflow".'),
+    scanOnPush: z.boolean().default(DEFAULTS.registry.scanOnPush).describe('Scan each pushed image for vulnerabilities.'),
+    keepImages: z.int().min(1).max(1000).default(DEFAULTS.registry.keepImages).describe('Images kept by the lifecycle rule.'),
+  })
+  .prefault({})
+  .describe('The ECR repository for the Airflow image.');
+
+export const storageSchema = z
+  .strictObject({
+    logRetentionDays: z
+      .int()
+      .min(1)
+      .max(3653)
+      .default(DEFAULTS.storage.logRetentionDays)
+      .describe('Days to keep task logs in S3 (and CloudWatch log groups of the cluster and database).'),
+  })
+  .prefault({})
+  .describe('The S3 bucket for task logs and DAG bundles.');
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), {
+    message: 'must be a path relative to the config file, inside the project',
+  });
+
+export const imageSchema = z
+  .strictObject({
+    baseImage: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Runtime base image. Default: "python:<airflow.python>-slim-bookworm".'),
+    platform: z.enum(['linux/amd64', 'linux/arm64']).default(DEFAULTS.image.platform).describe('Target platform of the image and lock.'),
+    requirements: relativePath.default(DEFAULTS.image.requirements).describe('Your extra Python requirements (optional file).'),
+    lockFile: relativePath.default(DEFAULTS.image.lockFile).describe('Hashed lock file written by `airflow-aws image lock`.'),
+    dagsDir: relativePath.default(DEFAULTS.image.dagsDir).describe('DAG folder.'),
+    pluginsDir: relativePath.default(DEFAULTS.image.pluginsDir).describe('Plugins folder (optional).'),
+  })
+  .prefault({})
+  .describe('The Airflow image.');
+
+export const kubernetesSchema = z
+  .strictObject({
+    namespace: dns1123Label.default(DEFAULTS.kubernetes.namespace).describe('Namespace of the Airflow components and task pods.'),
+    apiServer: component(DEFAULTS.kubernetes.apiServer, 'API server (webserver on Airflow 2)'),
+    scheduler: component(DEFAULTS.kubernetes.scheduler, 'scheduler'),
+    dagProcessor: component(DEFAULTS.kubernetes.dagProcessor, 'DAG processor'),
+    triggerer: component(DEFAULTS.kubernetes.triggerer, 'triggerer'),
+    workers: z
+      .strictObject({
+        cpu: quantity('CPU').default(DEFAULTS.kubernetes.workers.cpu).describe('Default CPU request of a task pod.'),
+        memory: quantity('memory').default(DEFAULTS.kubernetes.workers.memory).describe('Default memory request and limit of a task pod.'),
+      })
+      .prefault({})
+      .describe('KubernetesExecutor task pods.'),
+  })
+  .prefault({})
+  .describe('Airflow on Kubernetes.');
+
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((k) => !k.toLowerCase().startsWith('aws:'), { message: 'must not start with "aws:" (reserved by AWS)' });
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Schema pointer for editors; ignored by the tool.'),
+    name: dns1123Label.describe('Deployment name: prefixes every AWS and Kubernetes name.'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, { message: 'must be an AWS region such as us-east-1' })
+      .describe('AWS region.'),
+    airflow: airflowSchema,
+    network: networkSchema,
+    database: databaseSchema,
+    cluster: clusterSchema,
+    registry: registrySchema,
+    storage: storageSchema,
+    image: imageSchema,
+    kubernetes: kubernetesSchema,
+    tags: z
+      .record(tagKey, z.string().max(256))
+      .default({})
+      .describe('Tags added to every AWS resource.'),
+  })
+  .describe('airflow-aws deployment configuration.');
+
+/** The config as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config after schema defaults (before derived defaults). */
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** Keys of every strict object, by dotted path with `*` for array items: feeds "did you mean" hints. */
+export function knownKeys(path: readonly (string | number)[]): string[] {
+  let node: z.ZodType = configSchema;
+  for (const seg of path) {
+    node = unwrap(node);
+    if (node instanceof z.ZodObject) {
+      const next = (node.shape as Record<string, z.ZodType>)[String(seg)];
+      if (!next) return [];
+      node = next;
+    } else if (node instanceof z.ZodArray) {
+      node = node.element as z.ZodType;
+    } else {
+      return [];
+    }
+  }
+  node = unwrap(node);
+  return node instanceof z.ZodObject ? Object.keys(node.shape as object) : [];
+}
+
+function unwrap(node: z.ZodType): z.ZodType {
+  let cur: z.ZodType = node;
+  for (let i = 0; i < 10; i++) {
+    const def = (cur as unknown as { _zod: { def: { innerType?: z.ZodType; in?: z.ZodType } } })._zod.def;
+    if (def.innerType) cur = def.innerType;
+    else if (def.in) cur = def.in;
+    else break;
+  }
+  return cur;
+}

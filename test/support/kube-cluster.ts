@@ -1,0 +1,978 @@
+/**
+ * A real, throwaway Kubernetes control plane on loopback for integration tests.
+ *
+ * Binaries come from `scripts/testbed/kube.sh build` (etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, kubectl, kwok), cached outside the
+ * repository. Nothing here builds them: call `kubeBinariesAvailable()` and skip
+ * the test with its `reason` when they are missing.
+ *
+ * What runs:
+ *  - etcd on free loopback ports, data in a temp dir (no fsync).
+ *  - kube-apiserver on https://127.0.0.1:<free port>, serving cert from a CA
+ *    made with the openssl CLI, static bearer tokens, authorization Node,RBAC,
+ *    service-account issuer/keys, default admission plugins (PodSecurity on).
+ *  - kube-controller-manager (opts.controllers, default true): deployment,
+ *    replicaset, job, namespace, serviceaccount(-token), garbage collector, ...
+ *    with per-controller service-account credentials, no cloud.
+ *  - kube-scheduler + kwok (opts.kwok, default false): one fake node
+ *    (`kwok-node-0`) that kwok keeps Ready; kwok stages make pods Running/Ready,
+ *    and pods owned by a Job Succeeded, so Deployments become Available and
+ *    Jobs Complete.
+ *
+ * All processes are started in their own process groups; `stop()` kills the
+ * groups and removes the temp dir. If the test process exits without calling
+ * `stop()` an exit handler kills them, and if it is killed outright (SIGKILL) a
+ * small detached watchdog, whose stdin is a pipe from this process, sees EOF and
+ * does the same.
+ *
+ * Only node: builtins are used.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface KubeTestClusterOptions {
+  /** Start kube-controller-manager. Default true (forced on when kwok is on). */
+  controllers?: boolean | undefined;
+  /** Start kube-scheduler and kwok with one fake Ready node. Default false. */
+  kwok?: boolean | undefined;
+  /** Name of the fake node when kwok is on. Default "kwok-node-0". */
+  nodeName?: string | undefined;
+  /** Bound on the whole start-up. Default 120 s. */
+  startTimeoutMs?: number | undefined;
+  /** Override the bin dir (default: `scripts/testbed/kube.sh path`, or $KUBE_TESTBED_BIN). */
+  binDir?: string | undefined;
+  /** Keep the temp dir (logs, certs, etcd data) after stop(). Default false. */
+  keepDir?: boolean | undefined;
+}
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface KubeTestCluster {
+  /** kubeconfig (JSON, which every YAML loader reads) for the admin user; context "kube-test". */
+  kubeconfigPath: string;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  /** Admin bearer token (user "admin", group system:masters). */
+  token: string;
+  /** Bearer token of user "test-user" (only group system:authenticated; no RBAC grants). */
+  unprivilegedToken: string;
+  /** PEM of the CA that signed the apiserver's serving cert (also in the kubeconfig). */
+  caPem: string;
+  /** Temp dir holding certs, logs (<name>.log) and etcd data. */
+  dir: string;
+  binDir: string;
+  /** Name of the kwok fake node, when kwok is on. */
+  nodeName?: string;
+  /** How long start-up took, in ms. */
+  startMs: number;
+  /** Authenticated JSON request to the apiserver (admin token unless `token` is given). */
+  request<T = unknown>(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    opts?: { token?: string; contentType?: string },
+  ): Promise<KubeResponse<T>>;
+  /** Run the cached kubectl against this cluster. Never throws on a non-zero exit. */
+  kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<KubectlResult>;
+  /** Last lines of a component's log: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok. */
+  logTail(component: string, lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const KUBE_SH = path.join(REPO_ROOT, 'scripts', 'testbed', 'kube.sh');
+
+const REQUIRED = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
+const FOR_KWOK = ['kube-scheduler', 'kwok'] as const;
+
+function resolveBinDir(override?: string): string {
+  if (override) return override;
+  const fromEnv = process.env['KUBE_TESTBED_BIN'];
+  if (fromEnv) return fromEnv;
+  return execFileSync('bash', [KUBE_SH, 'path'], { encoding: 'utf8' }).trim();
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the cached binaries are present. `reason` says how to get them, so a
+ * test can `skip(reason)`. Checks etcd, kube-apiserver, kube-controller-manager;
+ * pass `{ kwok: true }` to also require kube-scheduler and kwok.
+ */
+export function kubeBinariesAvailable(
+  opts: { kwok?: boolean | undefined; binDir?: string | undefined } = {},
+): { ok: true; binDir: string } | { ok: false; reason: string } {
+  let binDir: string;
+  try {
+    binDir = resolveBinDir(opts.binDir);
+  } catch (err) {
+    return { ok: false, reason: `cannot resolve kube bin dir via ${KUBE_SH} path: ${String(err)}` };
+  }
+  const names: string[] = [...REQUIRED, ...(opts.kwok ? FOR_KWOK : [])];
+  const missing = names.filter((n) => !isExecutable(path.join(binDir, n)));
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: `missing ${missing.join(', ')} in ${binDir}; run: bash scripts/testbed/kube.sh build (about 20 min on 2 cores)`,
+    };
+  }
+  if (!isExecutable('/usr/bin/openssl') && !commandExists('openssl')) {
+    return { ok: false, reason: 'openssl CLI not found (needed to make the test CA)' };
+  }
+  return { ok: true, binDir };
+}
+
+function commandExists(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  // Hold all listeners open at once so the ports are distinct.
+  const servers: net.Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      srv.unref();
+      servers.push(srv);
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => resolve());
+      });
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') throw new Error('no port');
+      ports.push(addr.port);
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+  return ports;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** CA + apiserver serving cert (ECDSA P-256) + service-account RSA key pair. */
+function makePki(dir: string): void {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(dir, [
+    'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
+    '-subj', '/CN=kube-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
+  openssl(dir, ['req', ...ec, '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver']);
+  writeFileSync(
+    path.join(dir, 'apiserver.ext'),
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+      '',
+    ].join('\n'),
+  );
+  openssl(dir, [
+    'x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', 'apiserver.crt', '-days', '2', '-extfile', 'apiserver.ext',
+  ]);
+  openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key']);
+  openssl(dir, ['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
+}
+
+function randomToken(): string {
+  return randomBytes(24).toString('hex');
+}
+
+function tailFile(file: string, lines = 40): string {
+  try {
+    const all = readFileSync(file, 'utf8').split('\n');
+    return all.slice(-lines - 1).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  exited: boolean;
+  exitInfo?: string;
+}
+
+// Every live cluster, so one process-level exit handler can kill them all.
+const live = new Set<{ killNow(): void }>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const c of live) c.killNow();
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = (): void => {
+      for (const c of live) c.killNow();
+      // Behave as if we were not here: if nobody else handles the signal,
+      // re-raise it with the default action.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.once(sig, handler);
+  }
+}
+
+const WATCHDOG = `
+pg=()
+while IFS= read -r line; do
+  case "$line" in
+    done) break ;;
+    *) pg+=("$line") ;;
+  esac
+done
+for p in "\${pg[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+if [ "\${KEEP_DIR:-0}" != 1 ]; then rm -rf -- "$DIR"; fi
+`;
+
+// kwok's stock stages (sigs.k8s.io/kwok v0.8.0, kustomize/stage/{node,pod}/fast
+// and node/heartbeat-with-lease; Apache-2.0). The stand-alone kwok binary has no
+// built-in stages: kwokctl injects these, so we pass them via --config.
+const KWOK_STAGES = String.raw`
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: node-initialize
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Node
+  selector:
+    matchExpressions:
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'NotIn'
+      values:
+      - 'True'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      {{ $lastTransitionTime := or .metadata.creationTimestamp $now }}
+      conditions:
+      {{ range NodeConditions }}
+      - lastHeartbeatTime: {{ $now | Quote }}
+        lastTransitionTime: {{ $lastTransitionTime | Quote }}
+        message: {{ .message | Quote }}
+        reason: {{ .reason | Quote }}
+        status: {{ .status | Quote }}
+        type: {{ .type  | Quote}}
+      {{ end }}
+
+      {{ $hasInternalIP := false }}
+      {{ $hasHostname := false }}
+      {{ range .status.addresses }}
+        {{ if eq .type "InternalIP" }}
+          {{ $hasInternalIP = true }}
+        {{ end }}
+        {{ if eq .type "Hostname" }}
+          {{ $hasHostname = true }}
+        {{ end }}
+      {{ end }}
+      {{ if or (not $hasInternalIP) (not $hasHostname) }}
+      addresses:
+      {{ end }}
+      {{ if not $hasInternalIP }}
+      {{ with NodeIP }}
+      - address: {{ . | Quote }}
+        type: InternalIP
+      {{ end }}
+      {{ end }}
+      {{ if not $hasHostname }}
+      {{ with NodeName }}
+      - address: {{ . | Quote }}
+        type: Hostname
+      {{ end }}
+      {{ end }}
+
+      {{ with NodePort }}
+      daemonEndpoints:
+        kubeletEndpoint:
+          Port: {{ . }}
+      {{ end }}
+
+      allocatable:
+      {{ with .status.allocatable }}
+      {{ YAML . 1 }}
+      {{ else }}
+        cpu: 1k
+        memory: 1Ti
+        pods: 1M
+      {{ end }}
+      capacity:
+      {{ with .status.capacity }}
+      {{ YAML . 1 }}
+      {{ else }}
+        cpu: 1k
+        memory: 1Ti
+        pods: 1M
+      {{ end }}
+
+      {{ $nodeInfo := .status.nodeInfo }}
+      {{ $kwokVersion := printf "kwok-%s" Version }}
+      nodeInfo:
+        architecture: {{ or $nodeInfo.architecture "amd64" }}
+        bootID: {{ or $nodeInfo.bootID ${'`'}""${'`'} }}
+        containerRuntimeVersion: {{ or $nodeInfo.containerRuntimeVersion $kwokVersion }}
+        kernelVersion: {{ or $nodeInfo.kernelVersion $kwokVersion }}
+        kubeProxyVersion: {{ or $nodeInfo.kubeProxyVersion $kwokVersion }}
+        kubeletVersion: {{ or $nodeInfo.kubeletVersion $kwokVersion }}
+        machineID: {{ or $nodeInfo.machineID ${'`'}""${'`'} }}
+        operatingSystem: {{ or $nodeInfo.operatingSystem "linux" }}
+        osImage: {{ or $nodeInfo.osImage ${'`'}""${'`'} }}
+        systemUUID: {{ or $nodeInfo.systemUUID ${'`'}""${'`'} }}
+      phase: Running
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: node-heartbeat-with-lease
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Node
+  selector:
+    matchExpressions:
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'In'
+      values:
+      - 'True'
+  delay:
+    durationMilliseconds: 600000
+    jitterDurationMilliseconds: 610000
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      {{ $lastTransitionTime := or .metadata.creationTimestamp $now }}
+      conditions:
+      {{ range NodeConditions }}
+      - lastHeartbeatTime: {{ $now | Quote }}
+        lastTransitionTime: {{ $lastTransitionTime | Quote }}
+        message: {{ .message | Quote }}
+        reason: {{ .reason | Quote }}
+        status: {{ .status | Quote }}
+        type: {{ .type | Quote }}
+      {{ end }}
+
+      addresses:
+      {{ with .status.addresses }}
+      {{ YAML . 1 }}
+      {{ else }}
+      {{ with NodeIP }}
+      - address: {{ . | Quote }}
+        type: InternalIP
+      {{ end }}
+      {{ with NodeName }}
+      - address: {{ . | Quote }}
+        type: Hostname
+      {{ end }}
+      {{ end }}
+
+      {{ with NodePort }}
+      daemonEndpoints:
+        kubeletEndpoint:
+          Port: {{ . }}
+      {{ end }}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-ready
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Pending'
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'NotIn'
+      values:
+      - 'True'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: ContainersReady
+      {{ range .spec.readinessGates }}
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: {{ .conditionType | Quote }}
+      {{ end }}
+
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: true
+        restartCount: 0
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+
+      initContainerStatuses:
+      {{ range .spec.initContainers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: true
+        restartCount: 0
+        {{ if eq .restartPolicy "Always" }}
+        started: true
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+        {{ else }}
+        state:
+          terminated:
+            exitCode: 0
+            finishedAt: {{ $now | Quote }}
+            reason: Completed
+            startedAt: {{ $now | Quote }}
+        {{ end }}
+      {{ end }}
+      {{ $hostIPs := NodeIPsWith .spec.nodeName }}
+      {{ with $hostIPs }}
+      hostIP: {{ index . 0 | Quote }}
+      hostIPs:
+      {{ range . }}
+      - ip: {{ . | Quote }}
+      {{ end }}
+      {{ end }}
+      {{ $podIPs := PodIPsWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
+      {{ with $podIPs }}
+      podIP: {{ index . 0 | Quote }}
+      podIPs:
+      {{ range . }}
+      - ip: {{ . | Quote }}
+      {{ end }}
+      {{ end }}
+      phase: Running
+      startTime: {{ $now | Quote }}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-complete
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+    - key: '.metadata.ownerReferences.[].kind'
+      operator: 'In'
+      values:
+      - 'Job'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      {{ $root := . }}
+      containerStatuses:
+      {{ range $index, $item := .spec.containers }}
+      {{ $origin := index $root.status.containerStatuses $index }}
+      - image: {{ $item.image | Quote }}
+        name: {{ $item.name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          terminated:
+            exitCode: 0
+            finishedAt: {{ $now | Quote }}
+            reason: Completed
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+      phase: Succeeded
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-delete
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'Exists'
+  next:
+    delete: true
+`;
+
+// Controllers for kube-controller-manager: everything on by default except the
+// ones that need a cloud, node IPAM, or real kubelets/volumes. nodelifecycle is
+// off so the kwok node is never tainted for missed heartbeats.
+const KCM_CONTROLLERS = [
+  '*',
+  '-nodelifecycle',
+  '-node-ipam-controller',
+  '-cloud-node-lifecycle-controller',
+  '-node-route-controller',
+  '-service-lb-controller',
+  '-persistentvolume-attach-detach-controller',
+  '-persistentvolume-expander-controller',
+  '-ephemeral-volume-controller',
+  '-persistentvolume-binder-controller',
+  '-persistentvolume-protection-controller',
+  '-persistentvolumeclaim-protection-controller',
+].join(',');
+
+/** Starts a fresh cluster. Throws (after cleaning up) with log tails if it does not come up in time. */
+export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): Promise<KubeTestCluster> {
+  const t0 = Date.now();
+  const kwok = opts.kwok ?? false;
+  const controllers = kwok || (opts.controllers ?? true);
+  const nodeName = opts.nodeName ?? 'kwok-node-0';
+  const deadline = t0 + (opts.startTimeoutMs ?? 120_000);
+  const avail = kubeBinariesAvailable({ kwok, binDir: opts.binDir });
+  if (!avail.ok) throw new Error(avail.reason);
+  const { binDir } = avail;
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-test-'));
+  const procs: Proc[] = [];
+  let stopped = false;
+
+  // Watchdog: kills the process groups and removes the dir when our end of its
+  // stdin pipe closes (i.e. this process died, however it died).
+  const watchdog = spawn('bash', ['-c', WATCHDOG], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', DIR: dir, KEEP_DIR: opts.keepDir ? '1' : '0' },
+  });
+  watchdog.unref();
+  const wdIn = watchdog.stdin;
+  (wdIn as unknown as { unref?: () => void } | null)?.unref?.();
+  wdIn?.on('error', () => {});
+
+  const killNow = (): void => {
+    for (const p of procs) {
+      if (p.child.pid !== undefined && !p.exited) {
+        try {
+          process.kill(-p.child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  const handle = { killNow };
+  live.add(handle);
+  installExitHook();
+
+  const setprivOk = existsSync('/usr/bin/setpriv');
+  const startProc = (name: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc => {
+    const logFile = path.join(dir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const bin = path.join(binDir, name);
+    // setpriv --pdeathsig: the kernel kills the component if we die.
+    const [cmd, argv] = setprivOk
+      ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', bin, ...args]]
+      : [bin, args];
+    const child = spawn(cmd, argv as string[], {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, ...env },
+    });
+    closeSync(fd);
+    child.unref();
+    const p: Proc = { name, child, logFile, exited: false };
+    child.on('exit', (code, signal) => {
+      p.exited = true;
+      p.exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+    });
+    child.on('error', (err) => {
+      p.exited = true;
+      p.exitInfo = `spawn error: ${err.message}`;
+    });
+    if (child.pid !== undefined) wdIn?.write(`${child.pid}\n`);
+    procs.push(p);
+    return p;
+  };
+
+  const logTail = (component: string, lines = 40): string => tailFile(path.join(dir, `${component}.log`), lines);
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const p of [...procs].reverse()) {
+      if (p.child.pid === undefined || p.exited) continue;
+      try {
+        process.kill(-p.child.pid, 'SIGTERM');
+      } catch {
+        continue;
+      }
+      const until = Date.now() + 5000;
+      while (!p.exited && Date.now() < until) await sleep(50);
+      if (!p.exited) {
+        try {
+          process.kill(-p.child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    live.delete(handle);
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    wdIn?.end('done\n');
+  };
+
+  const fail = async (what: string, components: string[]): Promise<never> => {
+    const details = components
+      .map((c) => {
+        const p = procs.find((x) => x.name === c);
+        const state = p?.exited ? ` (exited: ${p.exitInfo ?? '?'})` : '';
+        return `--- ${c}${state}, last lines of ${path.join(dir, `${c}.log`)}:\n${logTail(c, 30)}`;
+      })
+      .join('\n');
+    const msg = `kube test cluster: ${what} after ${Date.now() - t0} ms\n${details}`;
+    await stop();
+    throw new Error(msg);
+  };
+
+  /** Polls `check` until true; fails with log tails on timeout or if a process died. */
+  const waitFor = async (what: string, components: string[], check: () => Promise<boolean>): Promise<void> => {
+    for (;;) {
+      const dead = procs.find((p) => p.exited);
+      if (dead) return fail(`${dead.name} exited while waiting for ${what}`, components);
+      try {
+        if (await check()) return;
+      } catch {
+        /* not yet */
+      }
+      if (Date.now() > deadline) return fail(`timed out waiting for ${what}`, components);
+      await sleep(200);
+    }
+  };
+
+  try {
+    makePki(dir);
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    await stop();
+    throw new Error(`kube test cluster: openssl failed: ${e.stderr?.toString() ?? e.message}`);
+  }
+  const caPem = readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+  const token = randomToken();
+  const unprivilegedToken = randomToken();
+  const kcmToken = randomToken();
+  const schedulerToken = randomToken();
+  const kwokToken = randomToken();
+  writeFileSync(
+    path.join(dir, 'tokens.csv'),
+    [
+      `${token},admin,uid-admin,"system:masters"`,
+      `${unprivilegedToken},test-user,uid-test-user`,
+      `${kcmToken},system:kube-controller-manager,uid-kcm`,
+      `${schedulerToken},system:kube-scheduler,uid-scheduler`,
+      `${kwokToken},kwok-controller,uid-kwok,"system:masters"`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+
+  const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort] = (await freePorts(5)) as [
+    number, number, number, number, number,
+  ];
+  const server = `https://127.0.0.1:${apiPort}`;
+
+  const writeKubeconfig = (file: string, user: string, tok: string): string => {
+    const full = path.join(dir, file);
+    const cfg = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'kube-test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+      ],
+      users: [{ name: user, user: { token: tok } }],
+      contexts: [{ name: 'kube-test', context: { cluster: 'kube-test', user, namespace: 'default' } }],
+      'current-context': 'kube-test',
+      preferences: {},
+    };
+    writeFileSync(full, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+    return full;
+  };
+  const kubeconfigPath = writeKubeconfig('kubeconfig', 'admin', token);
+
+  const request = <T = unknown>(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    ropts: { token?: string; contentType?: string } = {},
+  ): Promise<KubeResponse<T>> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = https.request(
+        `${server}${apiPath}`,
+        {
+          method,
+          ca: caPem,
+          headers: {
+            Authorization: `Bearer ${ropts.token ?? token}`,
+            Accept: 'application/json',
+            ...(payload !== undefined
+              ? { 'Content-Type': ropts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+              : {}),
+          },
+          timeout: 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              /* not JSON */
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed as T, text });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`timeout ${method} ${apiPath}`)));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+
+  const kubectl = (args: string[], kopts: { input?: string; timeoutMs?: number } = {}): Promise<KubectlResult> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(path.join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
+        timeout: kopts.timeoutMs ?? 60_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(kopts.input ?? '');
+    });
+
+  // ---- etcd ----
+  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+  startProc('etcd', [
+    '--name=kube-test',
+    `--data-dir=${path.join(dir, 'etcd')}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-cluster=kube-test=http://127.0.0.1:${etcdPeer}`,
+    '--unsafe-no-fsync',
+    '--log-level=warn',
+    '--quota-backend-bytes=1073741824',
+  ]);
+  await waitFor('etcd /health', ['etcd'], async () => {
+    const res = await fetch(`${etcdUrl}/health`);
+    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+  });
+
+  // ---- kube-apiserver ----
+  startProc('kube-apiserver', [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
+    `--tls-cert-file=${path.join(dir, 'apiserver.crt')}`,
+    `--tls-private-key-file=${path.join(dir, 'apiserver.key')}`,
+    `--client-ca-file=${path.join(dir, 'ca.crt')}`,
+    `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
+    '--authorization-mode=Node,RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${path.join(dir, 'sa.pub')}`,
+    `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    // Let Pod Security admission (not the legacy flag) decide about privileged pods.
+    '--allow-privileged=true',
+    '--profiling=false',
+    '--v=1',
+  ]);
+  await waitFor('kube-apiserver /readyz', ['kube-apiserver', 'etcd'], async () => {
+    const res = await request('GET', '/readyz');
+    return res.status === 200;
+  });
+
+  // ---- kube-controller-manager ----
+  if (controllers) {
+    const kcmKubeconfig = writeKubeconfig('kcm.kubeconfig', 'system:kube-controller-manager', kcmToken);
+    startProc('kube-controller-manager', [
+      `--kubeconfig=${kcmKubeconfig}`,
+      `--authentication-kubeconfig=${kcmKubeconfig}`,
+      `--authorization-kubeconfig=${kcmKubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${kcmPort}`,
+      `--cert-dir=${path.join(dir, 'kcm-certs')}`,
+      '--leader-elect=false',
+      `--controllers=${KCM_CONTROLLERS}`,
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${path.join(dir, 'sa.key')}`,
+      `--root-ca-file=${path.join(dir, 'ca.crt')}`,
+      `--cluster-signing-cert-file=${path.join(dir, 'ca.crt')}`,
+      `--cluster-signing-key-file=${path.join(dir, 'ca.key')}`,
+      '--cluster-name=kube-test',
+      '--profiling=false',
+      '--v=1',
+    ]);
+  }
+
+  if (kwok) {
+    const schedKubeconfig = writeKubeconfig('scheduler.kubeconfig', 'system:kube-scheduler', schedulerToken);
+    startProc('kube-scheduler', [
+      `--kubeconfig=${schedKubeconfig}`,
+      `--authentication-kubeconfig=${schedKubeconfig}`,
+      `--authorization-kubeconfig=${schedKubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${schedPort}`,
+      `--cert-dir=${path.join(dir, 'scheduler-certs')}`,
+      '--leader-elect=false',
+      '--profiling=false',
+      '--v=1',
+    ]);
+    const kwokKubeconfig = writeKubeconfig('kwok.kubeconfig', 'kwok-controller', kwokToken);
+    const kwokConfig = path.join(dir, 'kwok.yaml');
+    writeFileSync(
+      kwokConfig,
+      `${KWOK_STAGES.trim()}\n`,
+    );
+    startProc('kwok', [
+      `--config=${kwokConfig}`,
+      `--kubeconfig=${kwokKubeconfig}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--cidr=10.244.0.1/16',
+      '--node-ip=10.0.0.1',
+      '--node-lease-duration-seconds=40',
+    ]);
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: nodeName,
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+        labels: {
+          'kubernetes.io/hostname': nodeName,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          'node-role.kubernetes.io/agent': '',
+          type: 'kwok',
+        },
+      },
+      spec: {},
+    };
+    await waitFor(`node ${nodeName} created`, ['kube-apiserver'], async () => {
+      const res = await request('POST', '/api/v1/nodes', node);
+      return res.status === 201 || res.status === 409;
+    });
+    await waitFor(`node ${nodeName} Ready (kwok)`, ['kwok', 'kube-apiserver'], async () => {
+      const res = await request<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        'GET',
+        `/api/v1/nodes/${nodeName}`,
+      );
+      return res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    });
+  }
+
+  if (controllers) {
+    // The serviceaccount controller creates "default" in every namespace; pods
+    // cannot be created before it exists, so wait for it.
+    await waitFor('serviceaccount default/default (kube-controller-manager)', ['kube-controller-manager'], async () => {
+      const res = await request('GET', '/api/v1/namespaces/default/serviceaccounts/default');
+      return res.status === 200;
+    });
+  }
+
+  return {
+    kubeconfigPath,
+    server,
+    token,
+    unprivilegedToken,
+    caPem,
+    dir,
+    binDir,
+    ...(kwok ? { nodeName } : {}),
+    startMs: Date.now() - t0,
+    request,
+    kubectl,
+    logTail,
+    stop,
+  };
+}
