@@ -208,6 +208,11 @@ function toProblems(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
             : `must be ${small ? '>=' : '<='} ${bound}`;
       return [{ path: formatPath(p), message, received }];
     }
+    case 'invalid_key': {
+      // A record key failed its own schema (e.g. a reserved tag prefix): report the key's own message.
+      const inner = issue.issues[0]?.message ?? 'is not an allowed key';
+      return [{ path: formatPath(p), message: `key ${inner}`, received: describeValue(issue.input) }];
+    }
     default:
       return [{ path: formatPath(p), message: issue.message, received }];
   }
