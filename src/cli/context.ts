@@ -1,6 +1,5 @@
 /** What every command receives: resolved global flags, the output sink and a cancellation signal. */
 import path from 'node:path';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { Output } from '../ui/output.js';
 
@@ -17,7 +16,7 @@ export class CommandContext {
 
   constructor(opts: { global: GlobalOptions; json?: boolean; signal: AbortSignal; cwd?: string; out?: Output }) {
     this.cwd = opts.cwd ?? process.cwd();
-    this.configPath = path.resolve(this.cwd, opts.global.config ?? DEFAULT_CONFIG_FILE);
+    this.configPath = path.resolve(this.cwd, opts.global.config ?? 'airflow-aws.yaml');
     this.out = opts.out ?? new Output({ verbose: opts.global.verbose ?? false, json: opts.json ?? false });
     this.signal = opts.signal;
   }
@@ -28,7 +27,8 @@ export class CommandContext {
   }
 
   async config(): Promise<ResolvedConfig> {
-    const { ConfigError } = await import('../config/problems.js');
+    // Imported here, not at the top: yaml + zod are not needed for --help.
+    const [{ ConfigError }, { loadConfig }] = await Promise.all([import('../config/problems.js'), import('../config/load.js')]);
     try {
       return await loadConfig(this.configPath);
     } catch (e) {
