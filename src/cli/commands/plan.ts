@@ -1,12 +1,62 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../errors/user-error.js';
 import { synthesizeTemplates } from '../../infra/synthesize.js';
+import { diffTemplates, formatInfraDiff, type InfraDiff } from '../../plan/infra-diff.js';
 import { formatInfraPlan, planInfrastructure } from '../../plan/infra-plan.js';
 import type { CommandContext } from '../context.js';
 
-export async function planCommand(ctx: CommandContext, o: { json: boolean }): Promise<number> {
+export async function planCommand(ctx: CommandContext, o: { json: boolean; offline?: boolean }): Promise<number> {
   const config = await ctx.config();
-  ctx.out.step(`planning ${config.name} (${config.region}) offline — nothing is read from or changed in AWS`);
-  const plan = planInfrastructure(config, synthesizeTemplates(config));
-  if (o.json) ctx.out.dataJson({ offline: true, infrastructure: plan });
-  else ctx.out.data(formatInfraPlan(plan));
+  const templates = synthesizeTemplates(config);
+  const plan = planInfrastructure(config, templates);
+
+  const online =
+    !o.offline &&
+    (await import('../../adapters/aws/cloudformation.js')).credentialSourceConfigured(process.env, (rel) =>
+      existsSync(path.join(homedir(), rel)),
+    );
+  let diffs: { stackName: string; diff: InfraDiff | 'new' }[] | undefined;
+  if (online) {
+    const cfn = await import('../../adapters/aws/cloudformation.js');
+    const client = cfn.cloudFormationClient({ region: config.region });
+    if (await cfn.credentialsAvailable(client)) {
+      ctx.out.step(`planning ${config.name} (${config.region}) against the deployed stack — read-only`);
+      diffs = [];
+      for (const t of templates) {
+        const deployed = await cfn.deployedTemplate(client, t.stackName).catch((e: unknown) => {
+          throw awsReadError(e, t.stackName);
+        });
+        diffs.push({ stackName: t.stackName, diff: deployed ? diffTemplates(t.template, deployed) : 'new' });
+      }
+    } else {
+      ctx.out.warn('AWS credentials are configured but could not be resolved; planning offline');
+    }
+  }
+  if (!diffs) ctx.out.step(`planning ${config.name} (${config.region}) offline — no AWS credentials, nothing is read from AWS`);
+
+  if (o.json) {
+    ctx.out.dataJson({ offline: !diffs, infrastructure: plan, ...(diffs ? { changes: diffs } : {}) });
+  } else {
+    ctx.out.data(formatInfraPlan(plan));
+    if (diffs) ctx.out.data(`\n${diffs.map((d) => formatInfraDiff(d.stackName, d.diff)).join('\n')}`);
+  }
   return 0;
+}
+
+function awsReadError(e: unknown, stackName: string): UserError {
+  const err = e as { name?: string; message?: string };
+  if (err.name === 'AccessDenied' || err.name === 'AccessDeniedException' || /not authorized/i.test(err.message ?? '')) {
+    return new UserError(`not allowed to read stack ${stackName}`, {
+      code: 'AWS_ACCESS_DENIED',
+      hint: 'plan needs cloudformation:GetTemplate on the stack; or run `airflow-aws plan --offline`',
+      cause: e,
+    });
+  }
+  return new UserError(`could not read stack ${stackName}: ${err.message ?? String(e)}`, {
+    code: 'AWS_READ_FAILED',
+    hint: 'check the network and credentials, or run `airflow-aws plan --offline`',
+    cause: e,
+  });
 }

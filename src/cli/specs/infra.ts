@@ -13,6 +13,7 @@ export function registerInfraCommands(program: Command, run: Runner): void {
     .command('plan')
     .description('show what would be created: resources by kind and the notable settings (offline without AWS credentials)')
     .option('--json', 'print the plan as JSON', false)
-    .addHelpText('after', examples('airflow-aws plan', 'airflow-aws plan --json | jq .resources'))
-    .action(async (o: { json: boolean }) => run(o.json, async (ctx) => (await import('../commands/plan.js')).planCommand(ctx, o)));
+    .option('--offline', 'do not read the deployed stack even when AWS credentials are configured', false)
+    .addHelpText('after', examples('airflow-aws plan', 'airflow-aws plan --offline --json | jq .infrastructure.resources'))
+    .action(async (o: { json: boolean; offline: boolean }) => run(o.json, async (ctx) => (await import('../commands/plan.js')).planCommand(ctx, o)));
 }

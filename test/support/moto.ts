@@ -1,0 +1,84 @@
+/**
+ * A real moto server (AWS API emulator) on a free loopback port, for tests of the tool's own SDK calls.
+ * moto is NOT evidence that CloudFormation would deploy a template — validators cover that.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface MotoServer {
+  readonly endpoint: string;
+  /** Environment for an SDK client or a child process: dummy credentials, region, endpoint. */
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export function motoBinary(): string {
+  const fromEnv = process.env['MOTO_SERVER'];
+  if (fromEnv) return fromEnv;
+  const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
+  const found = which.stdout.trim();
+  if (!found) {
+    throw new Error('moto_server not found: install it with `pip install "moto[server]==5.1.*"` (the CI does: scripts/testbed/setup.sh)');
+  }
+  return found;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export async function startMoto(): Promise<MotoServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(motoBinary(), ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const kill = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once('exit', kill);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${endpoint}/moto-api/`);
+      if (r.ok || r.status < 500) break;
+    } catch {
+      /* not up yet */
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      kill();
+      throw new Error(`moto_server did not start on ${endpoint}; its log:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    endpoint,
+    env: {
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: endpoint,
+    },
+    async stop() {
+      process.removeListener('exit', kill);
+      kill();
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    },
+  };
+}
