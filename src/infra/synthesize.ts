@@ -2,7 +2,13 @@
  * Contract of the infrastructure synthesis (implemented by the CDK app in this folder): resolved config in,
  * CloudFormation templates out — offline, no credentials, no lookups, no assets.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Errors } from 'aws-cdk-lib';
 import type { ResolvedConfig } from '../config/resolved.js';
+import { EXIT_BAD_INPUT, UserError } from '../errors/user-error.js';
+import { buildApp } from './app.js';
 
 export interface CfnResource {
   readonly Type: string;
@@ -25,6 +31,32 @@ export interface SynthesizedTemplate {
   readonly template: CfnTemplate;
 }
 
-export function synthesizeTemplates(_config: ResolvedConfig): SynthesizedTemplate[] {
-  throw new Error('synthesizeTemplates: not implemented yet (src/infra)');
+export interface SynthesisOptions {
+  /** Extra cluster-admin principals (IAM role/user ARNs), e.g. the deploying caller. @default - none */
+  readonly additionalAdminPrincipalArns?: readonly string[];
+}
+
+export function synthesizeTemplates(config: ResolvedConfig, options: SynthesisOptions = {}): SynthesizedTemplate[] {
+  // CDK always writes a cloud assembly; keep it in a private temporary directory and remove it afterwards.
+  const outdir = mkdtempSync(path.join(tmpdir(), 'airflow-aws-synth-'));
+  try {
+    const { app, stack } = buildApp(config, { outdir, additionalAdminPrincipalArns: options.additionalAdminPrincipalArns ?? [] });
+    const template = app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate;
+    return [{ stackName: stack.stackName, template }];
+  } catch (e) {
+    throw asUserError(e);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** CDK refuses some combinations the config rules let through (e.g. a VPC too small for its subnets). */
+function asUserError(e: unknown): unknown {
+  if (!Errors.isValidationError(e)) return e;
+  return new UserError(`the infrastructure cannot be synthesized from this config: ${(e as Error).message}`, {
+    code: 'INFRA_INVALID',
+    exitCode: EXIT_BAD_INPUT,
+    hint: 'change the config value behind this message (e.g. a larger network.vpc.cidr); if the config looks right, report it with --verbose output',
+    cause: e,
+  });
 }

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { COMPONENTS, serviceAccountName, type Component } from '../../../src/config/naming.js';
+import { componentPermissions, type ComponentPermissions } from '../../../src/infra/permissions.js';
+import { pascal } from '../../../src/infra/identity.js';
+import { testConfig } from './config-fixture.js';
+import { resourcesOf, synth } from './template-fixture.js';
+
+const KE = testConfig();
+const LOCAL = testConfig('airflow: {executor: LocalExecutor}');
+
+describe('component permissions', () => {
+  const all = ['connections', 'variables', 'config'];
+  const table: [Component, typeof KE, ComponentPermissions][] = [
+    ['api-server', KE, { logs: 'read', readDags: false, secrets: all as never }],
+    ['scheduler', KE, { logs: 'none', readDags: false, secrets: ['config'] }],
+    ['scheduler', LOCAL, { logs: 'read-write', readDags: true, secrets: all as never }],
+    ['dag-processor', KE, { logs: 'none', readDags: true, secrets: all as never }],
+    ['triggerer', KE, { logs: 'read-write', readDags: true, secrets: all as never }],
+    ['worker', KE, { logs: 'read-write', readDags: true, secrets: all as never }],
+  ];
+  for (const [component, config, expected] of table) {
+    it(`grants the ${component} (${config.airflow.executor}) logs ${expected.logs}, dags ${expected.readDags ? 'read' : 'none'}, secrets ${expected.secrets.join('/')}`, () => {
+      assert.deepEqual(componentPermissions(component, config), expected);
+    });
+  }
+});
+
+describe('identity', () => {
+  it('associates one role per component with its ServiceAccount in the configured namespace', () => {
+    const { template } = synth('kubernetes: {namespace: data-platform}');
+    const assocs = Object.values(resourcesOf(template, 'AWS::EKS::PodIdentityAssociation'));
+    assert.equal(assocs.length, COMPONENTS.length);
+    const clusterId = Object.keys(resourcesOf(template, 'AWS::EKS::Cluster'))[0]!;
+    for (const c of COMPONENTS) {
+      const a = assocs.find((x) => x.Properties['ServiceAccount'] === serviceAccountName(c));
+      assert.ok(a, `association for ${c}`);
+      assert.equal(a.Properties['Namespace'], 'data-platform');
+      assert.deepEqual(a.Properties['ClusterName'], { Ref: clusterId });
+      assert.deepEqual(a.Properties['RoleArn'], { 'Fn::GetAtt': [roleId(template, c), 'Arn'] });
+    }
+  });
+
+  it('lets only EKS Pod Identity assume each role (AssumeRole + TagSession), for its cluster, namespace and ServiceAccount', () => {
+    const { template } = synth();
+    const roles = resourcesOf(template, 'AWS::IAM::Role');
+    for (const c of COMPONENTS) {
+      const doc = roles[roleId(template, c)]!.Properties['AssumeRolePolicyDocument'] as { Statement: any[] };
+      assert.equal(doc.Statement.length, 1);
+      const s = doc.Statement[0];
+      assert.equal(s.Effect, 'Allow');
+      assert.deepEqual(s.Principal, { Service: 'pods.eks.amazonaws.com' });
+      assert.deepEqual([s.Action].flat().sort(), ['sts:AssumeRole', 'sts:TagSession']);
+      assert.equal(s.Condition.StringEquals['aws:RequestTag/kubernetes-namespace'], 'airflow');
+      assert.equal(s.Condition.StringEquals['aws:RequestTag/kubernetes-service-account'], serviceAccountName(c));
+      assert.ok(s.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'], 'scoped to the cluster');
+    }
+  });
+
+  it('renders each role policy from the permissions table and nothing more', () => {
+    for (const config of ['', 'airflow: {executor: LocalExecutor}']) {
+      const { template } = synth(config);
+      const policies = resourcesOf(template, 'AWS::IAM::Policy');
+      for (const c of COMPONENTS) {
+        const p = componentPermissions(c, testConfig(config));
+        const policy = Object.values(policies).find((x) => JSON.stringify(x.Properties['Roles']).includes(roleId(template, c)));
+        assert.ok(policy, `policy of ${c}`);
+        const statements = (policy.Properties['PolicyDocument'] as { Statement: any[] }).Statement;
+        const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+        const expected = [
+          ...(p.logs !== 'none' ? ['s3:ListBucket', 's3:GetObject'] : []),
+          ...(p.logs === 'read-write' ? ['s3:PutObject'] : []),
+          ...(p.readDags ? ['s3:ListBucket', 's3:GetObject'] : []),
+          ...(p.logs !== 'none' || p.readDags ? ['kms:Decrypt'] : []),
+          ...(p.logs === 'read-write' ? ['kms:GenerateDataKey'] : []),
+          ...(p.secrets.length ? ['secretsmanager:GetSecretValue'] : []),
+        ].sort();
+        assert.deepEqual(actions, expected, c);
+        const text = JSON.stringify(statements);
+        assert.ok(!text.includes('"*"'), `${c}: no bare * resource or action`);
+        for (const s of ['connections', 'variables', 'config'] as const) {
+          assert.equal(text.includes(`:secret:airflow-aws/demo/${s}/*`), p.secrets.includes(s), `${c} reads ${s}`);
+        }
+        assert.ok(!text.includes('airflow-aws/demo/database'), `${c} cannot read the database secret`);
+      }
+    }
+  });
+
+  it('creates no IAM user and no access key', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::IAM::User', 0);
+    template.resourceCountIs('AWS::IAM::AccessKey', 0);
+  });
+});
+
+function roleId(template: ReturnType<typeof synth>['template'], c: Component): string {
+  const id = Object.keys(resourcesOf(template, 'AWS::IAM::Role')).find((k) => k.startsWith(`IdentityRole${pascal(c)}`));
+  assert.ok(id, `role of ${c}`);
+  return id;
+}
