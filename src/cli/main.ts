@@ -42,6 +42,8 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   /** Run one command implementation with a context; errors map to exit codes here only. */
   const run = async (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>): Promise<void> => {
     const global = program.opts<GlobalOptions>();
+    // The SDK warns on every client that releases after January 2027 need Node 22; once per README is enough.
+    if (!global.verbose) process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
     out = opts.out ?? new Output({ verbose: global.verbose ?? false, json });
     const ctx = new CommandContext({ global, json, signal: abort.signal, out, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     try {

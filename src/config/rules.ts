@@ -83,6 +83,11 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
   if (net.vpc && net.existingVpc) {
     add('network', 'sets both vpc (create one) and existingVpc (use one); choose one', undefined);
   }
+  const prefix = net.vpc ? Number(net.vpc.cidr.split('/')[1]) : undefined;
+  if (net.vpc && prefix !== undefined && (prefix < 16 || prefix > 24)) {
+    // AWS allows /16–/28, but with vpc-cni every pod takes a VPC address: below /24 the subnets run dry.
+    add('network.vpc.cidr', 'must have a prefix between /16 and /24 (pods take VPC addresses)', JSON.stringify(net.vpc.cidr), 'e.g. 10.0.0.0/16');
+  }
   if (net.vpc && net.vpc.natGateways > net.vpc.maxAzs) {
     add('network.vpc.natGateways', `must be <= maxAzs (${net.vpc.maxAzs})`, net.vpc.natGateways);
   }

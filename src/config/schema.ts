@@ -8,15 +8,16 @@ import { DEFAULTS } from './defaults.js';
 import { AIRFLOW_VERSION_PATTERN, KUBERNETES_VERSIONS } from './versions.js';
 
 /**
- * Longest `name` such that every AWS name derived from it fits: the log bucket
- * `<name>-<12-digit account>-<region>` must stay within S3's 63 characters for the longest region names (14).
+ * Longest `name`: it prefixes the stack, EKS cluster and RDS instance (`<name>-airflow`), the ECR repository and the
+ * log groups, and CloudFormation builds IAM role names (64 characters) from the stack name plus a logical id and a
+ * random suffix — 28 keeps every derived name whole and recognisable.
  */
 export const NAME_MAX_LENGTH = 28;
 
 const dns1123Label = z
   .string()
   .min(1)
-  .max(NAME_MAX_LENGTH, { message: `must be at most ${NAME_MAX_LENGTH} characters (it prefixes AWS names such as the S3 bucket)` })
+  .max(NAME_MAX_LENGTH, { message: `must be at most ${NAME_MAX_LENGTH} characters (it prefixes AWS names such as the cluster and database)` })
   .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, {
     message: 'must be a DNS-1123 label: lowercase letters, digits and "-", starting with a letter, not ending with "-"',
   })

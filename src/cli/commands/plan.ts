@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors/user-error.js';
+import { checkTemplate } from '../../infra/checks.js';
 import { synthesizeTemplates } from '../../infra/synthesize.js';
 import { diffTemplates, formatInfraDiff, type InfraDiff } from '../../plan/infra-diff.js';
 import { formatInfraPlan, planInfrastructure } from '../../plan/infra-plan.js';
@@ -11,6 +12,9 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
   const config = await ctx.config();
   const templates = synthesizeTemplates(config);
   const plan = planInfrastructure(config, templates);
+  // Legitimate but risky choices (e.g. a public API endpoint open to 0.0.0.0/0) are shown, not refused.
+  const warnings = templates.flatMap((t) => checkTemplate(t.template)).filter((f) => f.severity === 'warning');
+  for (const w of warnings) ctx.out.warn(w.message);
 
   const online =
     !o.offline &&
@@ -37,7 +41,7 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
   if (!diffs) ctx.out.step(`planning ${config.name} (${config.region}) offline — no AWS credentials, nothing is read from AWS`);
 
   if (o.json) {
-    ctx.out.dataJson({ offline: !diffs, infrastructure: plan, ...(diffs ? { changes: diffs } : {}) });
+    ctx.out.dataJson({ offline: !diffs, infrastructure: plan, warnings, ...(diffs ? { changes: diffs } : {}) });
   } else {
     ctx.out.data(formatInfraPlan(plan));
     if (diffs) ctx.out.data(`\n${diffs.map((d) => formatInfraDiff(d.stackName, d.diff)).join('\n')}`);

@@ -58,6 +58,7 @@ describe('cross-field rules', () => {
   const cases: readonly [string, string, string, RegExp][] = [
     ['desired above max', 'cluster:\n  nodeGroup: {desiredSize: 5, maxSize: 3}\n', 'cluster.nodeGroup.maxSize', /desiredSize \(5\)/],
     ['min above desired', 'cluster:\n  nodeGroup: {minSize: 3, desiredSize: 2}\n', 'cluster.nodeGroup.desiredSize', /minSize \(3\)/],
+    ['a VPC too small for pods', 'network:\n  vpc: {cidr: 10.0.0.0/26}\n', 'network.vpc.cidr', /between \/16 and \/24/],
     ['NAT gateways above AZs', 'network:\n  vpc: {maxAzs: 2, natGateways: 3}\n', 'network.vpc.natGateways', /maxAzs \(2\)/],
     ['Graviton nodes with an amd64 image', 'cluster:\n  nodeGroup: {instanceTypes: [m7g.large]}\n', 'image.platform', /arm64/],
     ['simple auth on Airflow 2', 'airflow: {version: 2.10.5, auth: simple}\n', 'airflow.auth', /only on Airflow 3/],
