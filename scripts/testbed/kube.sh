@@ -12,6 +12,9 @@
 #   scripts/testbed/kube.sh status  # lists binaries and their pinned versions
 #   scripts/testbed/kube.sh prune   # drops Go module/build caches, keeps bin/
 #
+# After a successful build the Go module and build caches (~5 GB) are removed,
+# leaving only the binaries (~400 MB); KUBE_TESTBED_KEEP_GOCACHE=1 keeps them.
+#
 # `go install k8s.io/kubernetes/...@vX` refuses modules with replace directives,
 # so `build` generates a tiny wrapper module (in the cache dir, not in the repo)
 # that requires k8s.io/kubernetes and pins every k8s.io/* staging module to the
@@ -43,12 +46,15 @@ CACHE_ROOT="${AIRFLOW_AWS_CACHE:-/var/cache/airflow-aws}"
 KUBE_DIR="${CACHE_ROOT}/kube/${KUBE_VERSION}"
 BIN_DIR="${KUBE_DIR}/bin"
 SRC_DIR="${KUBE_DIR}/src"
+GO_DIR="${CACHE_ROOT}/kube/go"   # Go module/build caches, shared by versions
+
+BUILT_ANY=0
 
 log() { printf '[kube.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit "${1:-2}"
 }
 
@@ -56,9 +62,9 @@ go_env() {
   # Keep Go's module and build caches next to the binaries (outside the repo
   # and outside $HOME), never touch the project's GOFLAGS, never download a
   # toolchain.
-  export GOMODCACHE="${CACHE_ROOT}/go/mod"
-  export GOCACHE="${CACHE_ROOT}/go/build"
-  export GOPATH="${CACHE_ROOT}/go/path"
+  export GOMODCACHE="${GO_DIR}/mod"
+  export GOCACHE="${GO_DIR}/build"
+  export GOPATH="${GO_DIR}/path"
   export GOFLAGS="-buildvcs=false -mod=mod"
   export GOTOOLCHAIN=local
   export CGO_ENABLED=0
@@ -137,7 +143,7 @@ gen_etcd_module() {
 }
 
 kube_ldflags() {
-  local minor="${KUBE_VERSION#v1.}" v
+  local minor="${KUBE_VERSION#v1.}" v pkg
   minor="${minor%%.*}"
   v=""
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -172,6 +178,7 @@ build_kube() {
         -o "${BIN_DIR}/${name}.tmp" "k8s.io/kubernetes/cmd/${name}")
     mv -f "${BIN_DIR}/${name}.tmp" "${BIN_DIR}/${name}"
     write_stamp "${name}" "${KUBE_VERSION}"
+    BUILT_ANY=1
     t1=$(now)
     log "built ${name} ${KUBE_VERSION} in $((t1 - t0))s"
   done
@@ -190,6 +197,7 @@ build_etcd() {
     go build -trimpath -ldflags="-s -w" -o "${BIN_DIR}/etcd.tmp" go.etcd.io/etcd/server/v3)
   mv -f "${BIN_DIR}/etcd.tmp" "${BIN_DIR}/etcd"
   write_stamp etcd "${ETCD_VERSION}"
+  BUILT_ANY=1
   t1=$(now)
   log "built etcd ${ETCD_VERSION} in $((t1 - t0))s"
 }
@@ -209,16 +217,23 @@ build_kwok() {
   mv -f "${gobin}/kwok" "${BIN_DIR}/kwok"
   rmdir "${gobin}"
   write_stamp kwok "${KWOK_VERSION}"
+  BUILT_ANY=1
   t1=$(now)
   log "built kwok ${KWOK_VERSION} in $((t1 - t0))s"
 }
 
-cmd_build() {
-  local t0 lock_fd
-  mkdir -p "${BIN_DIR}" "${SRC_DIR}"
-  # Serialise concurrent builds (parallel test runs on one machine).
-  exec {lock_fd}>"${KUBE_DIR}/.build.lock"
+# Serialise builds and prunes (parallel test runs on one machine share the cache).
+take_lock() {
+  local lock_fd
+  mkdir -p "${CACHE_ROOT}/kube"
+  exec {lock_fd}>"${CACHE_ROOT}/kube/.lock"
   flock "${lock_fd}"
+}
+
+cmd_build() {
+  local t0
+  take_lock
+  mkdir -p "${BIN_DIR}" "${SRC_DIR}"
   go_env
   t0=$(now)
   log "cache: ${KUBE_DIR} ($(go version))"
@@ -227,9 +242,11 @@ cmd_build() {
   if [[ "${KUBE_TESTBED_SKIP_KWOK:-0}" != "1" ]]; then
     build_kwok
   fi
-  log "done in $(($(now) - t0))s; bin dir: ${BIN_DIR}"
-  log "bin size: $(du -sh "${BIN_DIR}" | cut -f1); cache size: $(du -sh "${CACHE_ROOT}" | cut -f1)"
-  exec {lock_fd}>&-
+  log "done in $(($(now) - t0))s; bin dir: ${BIN_DIR} ($(du -sh "${BIN_DIR}" | cut -f1))"
+  if [[ "${BUILT_ANY}" == 1 && "${KUBE_TESTBED_KEEP_GOCACHE:-0}" != "1" ]]; then
+    cmd_prune
+  fi
+  log "cache size: $(du -sh "${CACHE_ROOT}/kube" | cut -f1) (${CACHE_ROOT}/kube)"
 }
 
 cmd_status() {
@@ -250,18 +267,25 @@ cmd_status() {
 
 cmd_prune() {
   go_env
-  log "removing Go module and build caches under ${CACHE_ROOT}/go and ${SRC_DIR}"
+  log "removing Go caches ${GO_DIR} and generated modules ${SRC_DIR}"
   if [[ -d "${GOMODCACHE}" ]]; then
+    # The module cache is read-only; go clean knows how to remove it.
     go clean -modcache
   fi
-  rm -rf "${CACHE_ROOT}/go" "${SRC_DIR}"
+  rm -rf "${GO_DIR}" "${SRC_DIR}"
 }
 
-case "${1:-}" in
-  build) cmd_build ;;
-  path) printf '%s\n' "${BIN_DIR}" ;;
-  status) cmd_status ;;
-  prune) cmd_prune ;;
-  -h | --help | help) usage 0 ;;
-  *) usage 2 ;;
-esac
+main() {
+  case "${1:-}" in
+    build) cmd_build ;;
+    path) printf '%s\n' "${BIN_DIR}" ;;
+    status) cmd_status ;;
+    prune) take_lock && cmd_prune ;;
+    -h | --help | help) usage 0 ;;
+    *) usage 2 ;;
+  esac
+}
+
+# One line, so bash has parsed the exit before running anything (safe if this
+# file is edited while a long build runs).
+main "$@"; exit $?

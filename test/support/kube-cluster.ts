@@ -40,6 +40,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -91,6 +92,8 @@ export interface KubeTestCluster {
   nodeName?: string;
   /** How long start-up took, in ms. */
   startMs: number;
+  /** Milliseconds since the start at which each start-up wait was satisfied. */
+  startPhases: Record<string, number>;
   /** Authenticated JSON request to the apiserver (admin token unless `token` is given). */
   request<T = unknown>(
     method: string,
@@ -105,17 +108,26 @@ export interface KubeTestCluster {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const KUBE_SH = path.join(REPO_ROOT, 'scripts', 'testbed', 'kube.sh');
+/** scripts/testbed/kube.sh, found by walking up (works from test/support and from dist/test/support). */
+function findKubeSh(): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(d, 'scripts', 'testbed', 'kube.sh');
+    if (existsSync(candidate)) return candidate;
+    const up = path.dirname(d);
+    if (up === d) throw new Error(`scripts/testbed/kube.sh not found above ${fileURLToPath(import.meta.url)}`);
+    d = up;
+  }
+}
 
-const REQUIRED = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
+const REQUIRED = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'] as const;
 const FOR_KWOK = ['kube-scheduler', 'kwok'] as const;
 
 function resolveBinDir(override?: string): string {
   if (override) return override;
   const fromEnv = process.env['KUBE_TESTBED_BIN'];
   if (fromEnv) return fromEnv;
-  return execFileSync('bash', [KUBE_SH, 'path'], { encoding: 'utf8' }).trim();
+  return execFileSync('bash', [findKubeSh(), 'path'], { encoding: 'utf8' }).trim();
 }
 
 function isExecutable(file: string): boolean {
@@ -129,7 +141,7 @@ function isExecutable(file: string): boolean {
 
 /**
  * Whether the cached binaries are present. `reason` says how to get them, so a
- * test can `skip(reason)`. Checks etcd, kube-apiserver, kube-controller-manager;
+ * test can `skip(reason)`. Checks etcd, kube-apiserver, kube-controller-manager, kubectl;
  * pass `{ kwok: true }` to also require kube-scheduler and kwok.
  */
 export function kubeBinariesAvailable(
@@ -139,14 +151,14 @@ export function kubeBinariesAvailable(
   try {
     binDir = resolveBinDir(opts.binDir);
   } catch (err) {
-    return { ok: false, reason: `cannot resolve kube bin dir via ${KUBE_SH} path: ${String(err)}` };
+    return { ok: false, reason: `cannot resolve the kube bin dir (scripts/testbed/kube.sh path): ${String(err)}` };
   }
   const names: string[] = [...REQUIRED, ...(opts.kwok ? FOR_KWOK : [])];
   const missing = names.filter((n) => !isExecutable(path.join(binDir, n)));
   if (missing.length > 0) {
     return {
       ok: false,
-      reason: `missing ${missing.join(', ')} in ${binDir}; run: bash scripts/testbed/kube.sh build (about 20 min on 2 cores)`,
+      reason: `missing ${missing.join(', ')} in ${binDir}; run: bash scripts/testbed/kube.sh build (10-25 min on 2 cores, once per machine)`,
     };
   }
   if (!isExecutable('/usr/bin/openssl') && !commandExists('openssl')) {
@@ -185,6 +197,19 @@ async function freePorts(n: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
   return ports;
+}
+
+function etcdHealthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(res.statusCode === 200 && /"health":\s*"true"/.test(text)));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -571,22 +596,19 @@ spec:
     delete: true
 `;
 
-// Controllers for kube-controller-manager: everything on by default except the
-// ones that need a cloud, node IPAM, or real kubelets/volumes. nodelifecycle is
-// off so the kwok node is never tainted for missed heartbeats.
+// Controllers for kube-controller-manager: every on-by-default controller
+// (deployment, replicaset, job, cronjob, statefulset, daemonset, namespace,
+// serviceaccount, serviceaccount-token, garbage-collector, root-ca publisher,
+// node-lifecycle, ...) except those that need a cloud, node IPAM or real
+// kubelets. node-lifecycle must stay on: it removes the not-ready:NoSchedule
+// taint that admission puts on every new node (kwok renews the node lease).
 const KCM_CONTROLLERS = [
   '*',
-  '-nodelifecycle',
   '-node-ipam-controller',
   '-cloud-node-lifecycle-controller',
   '-node-route-controller',
   '-service-lb-controller',
   '-persistentvolume-attach-detach-controller',
-  '-persistentvolume-expander-controller',
-  '-ephemeral-volume-controller',
-  '-persistentvolume-binder-controller',
-  '-persistentvolume-protection-controller',
-  '-persistentvolumeclaim-protection-controller',
 ].join(',');
 
 /** Starts a fresh cluster. Throws (after cleaning up) with log tails if it does not come up in time. */
@@ -695,7 +717,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
       .map((c) => {
         const p = procs.find((x) => x.name === c);
         const state = p?.exited ? ` (exited: ${p.exitInfo ?? '?'})` : '';
-        return `--- ${c}${state}, last lines of ${path.join(dir, `${c}.log`)}:\n${logTail(c, 30)}`;
+        return `--- ${c}${state}, last lines of ${c}.log:\n${logTail(c, 30)}`;
       })
       .join('\n');
     const msg = `kube test cluster: ${what} after ${Date.now() - t0} ms\n${details}`;
@@ -704,12 +726,16 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   };
 
   /** Polls `check` until true; fails with log tails on timeout or if a process died. */
+  const startPhases: Record<string, number> = {};
   const waitFor = async (what: string, components: string[], check: () => Promise<boolean>): Promise<void> => {
     for (;;) {
       const dead = procs.find((p) => p.exited);
       if (dead) return fail(`${dead.name} exited while waiting for ${what}`, components);
       try {
-        if (await check()) return;
+        if (await check()) {
+          startPhases[what] = Date.now() - t0;
+          return;
+        }
       } catch {
         /* not yet */
       }
@@ -840,10 +866,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     '--log-level=warn',
     '--quota-backend-bytes=1073741824',
   ]);
-  await waitFor('etcd /health', ['etcd'], async () => {
-    const res = await fetch(`${etcdUrl}/health`);
-    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
-  });
+  await waitFor('etcd /health', ['etcd'], () => etcdHealthy(`${etcdUrl}/health`));
 
   // ---- kube-apiserver ----
   startProc('kube-apiserver', [
@@ -855,6 +878,13 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     `--tls-cert-file=${path.join(dir, 'apiserver.crt')}`,
     `--tls-private-key-file=${path.join(dir, 'apiserver.key')}`,
     `--client-ca-file=${path.join(dir, 'ca.crt')}`,
+    // Front-proxy settings, so the extension-apiserver-authentication configmap
+    // is complete (the scheduler and controller-manager read it).
+    `--requestheader-client-ca-file=${path.join(dir, 'ca.crt')}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
     '--authorization-mode=Node,RBAC',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
@@ -942,12 +972,14 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
       const res = await request('POST', '/api/v1/nodes', node);
       return res.status === 201 || res.status === 409;
     });
-    await waitFor(`node ${nodeName} Ready (kwok)`, ['kwok', 'kube-apiserver'], async () => {
-      const res = await request<{ status?: { conditions?: { type: string; status: string }[] } }>(
-        'GET',
-        `/api/v1/nodes/${nodeName}`,
-      );
-      return res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    await waitFor(`node ${nodeName} Ready and untainted (kwok, node-lifecycle)`, ['kwok', 'kube-controller-manager'], async () => {
+      const res = await request<{
+        spec?: { taints?: { key: string }[] };
+        status?: { conditions?: { type: string; status: string }[] };
+      }>('GET', `/api/v1/nodes/${nodeName}`);
+      const ready = res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      const tainted = (res.body.spec?.taints ?? []).some((t) => t.key.startsWith('node.kubernetes.io/'));
+      return ready && !tainted;
     });
   }
 
@@ -970,6 +1002,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     binDir,
     ...(kwok ? { nodeName } : {}),
     startMs: Date.now() - t0,
+    startPhases,
     request,
     kubectl,
     logTail,
