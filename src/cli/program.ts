@@ -6,12 +6,18 @@ import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { registerConfigCommands } from './specs/config.js';
 import { registerInfraCommands } from './specs/infra.js';
+import { registerImageCommands } from './specs/image.js';
+import { registerDevCommands } from './specs/dev.js';
+import { registerKubeCommands } from './specs/kube.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
 export function registerCommands(program: Command, run: Runner): void {
   registerConfigCommands(program, run);
   registerInfraCommands(program, run);
+  registerImageCommands(program, run);
+  registerDevCommands(program, run);
+  registerKubeCommands(program, run);
 }
 
 /** Help text block with examples, appended after a command's options. */

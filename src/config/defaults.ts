@@ -67,7 +67,7 @@ export const DEFAULTS = {
   },
   kubernetes: {
     namespace: 'airflow',
-    /** Memory limit = request (no overcommit for a memory-bound scheduler); no CPU limit (throttling hurts). */
+    /** Memory limit = request (no overcommit for a memory-bound scheduler); CPU limit = 4x request (bursts allowed, runaway bounded; see src/k8s/pod.ts). */
     apiServer: { replicas: 2, cpu: '250m', memory: '1Gi' },
     scheduler: { replicas: 1, cpu: '500m', memory: '1Gi' },
     dagProcessor: { replicas: 1, cpu: '250m', memory: '1Gi' },

@@ -41,7 +41,7 @@ const component = (d: { replicas: number; cpu: string; memory: string }, what: s
   z
     .strictObject({
       replicas: z.int().min(1).max(10).default(d.replicas).describe(`Replicas of the ${what}.`),
-      cpu: quantity('CPU').default(d.cpu).describe('CPU request (no CPU limit is set: throttling stalls heartbeats).'),
+      cpu: quantity('CPU').default(d.cpu).describe('CPU request; the limit is 4x the request (heartbeats may burst, a runaway process cannot starve the node).'),
       memory: quantity('memory').default(d.memory).describe('Memory request and limit.'),
     })
     .prefault({})

@@ -4,6 +4,8 @@
  */
 import type { ResolvedConfig } from '../config/resolved.js';
 import { synthesizeTemplates } from '../infra/synthesize.js';
+import { renderKubernetes } from '../k8s/render.js';
+import { imageArtifacts } from '../image/artifacts.js';
 
 export interface Artifact {
   /** Path relative to the output directory, with forward slashes. */
@@ -19,8 +21,11 @@ export const cloudFormationArtifacts: ArtifactRenderer = (config) =>
     content: `${JSON.stringify(t.template, null, 1)}\n`,
   }));
 
+/** Kubernetes manifests, one YAML file per apply phase (offline placeholders for deploy-time values). */
+export const kubernetesArtifacts: ArtifactRenderer = (config) => renderKubernetes(config);
+
 /** Renderers in write order; later issues append image and Kubernetes renderers here. */
-export const ARTIFACT_RENDERERS: readonly ArtifactRenderer[] = [cloudFormationArtifacts];
+export const ARTIFACT_RENDERERS: readonly ArtifactRenderer[] = [cloudFormationArtifacts, kubernetesArtifacts, imageArtifacts];
 
 export async function renderArtifacts(config: ResolvedConfig): Promise<Artifact[]> {
   const out: Artifact[] = [];

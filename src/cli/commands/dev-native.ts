@@ -1,0 +1,297 @@
+/**
+ * Native mode: PostgreSQL from the machine, Airflow from a virtualenv built from the lock, every process supervised
+ * by this CLI process (foreground), or by a detached copy of it (`--detach`).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AirflowApi } from '../../adapters/airflow-api.js';
+import {
+  ensureStateDir,
+  freePort,
+  loadOrCreateSecrets,
+  pidAlive,
+  portFree,
+  readState,
+  removeState,
+  writePrivate,
+  writeState,
+} from '../../adapters/fs/dev-state.js';
+import {
+  ensureCluster,
+  ensureDatabase,
+  findPostgres,
+  PG_DATABASE,
+  PG_USER,
+  postgresArgv,
+  postgresReady,
+  postgresRunAs,
+  reachableByOthers,
+  type PostgresInstall,
+} from '../../adapters/postgres/native.js';
+import { ensureVenv, findPython } from '../../adapters/proc/python-venv.js';
+import { runChecked } from '../../adapters/proc/run-process.js';
+import { groupAlive, killGroup, Supervisor, waitGroupsGone } from '../../adapters/proc/supervisor.js';
+import type { ResolvedConfig } from '../../config/resolved.js';
+import { airflowEnv, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
+import { hasPackage } from '../../dev/lock.js';
+import type { DevPaths } from '../../dev/paths.js';
+import { venvDir } from '../../dev/paths.js';
+import { cleanBaseEnv, nativePlan } from '../../dev/plan.js';
+import type { DevSecrets } from '../../dev/secrets.js';
+import type { DevState } from '../../dev/state.js';
+import { UserError } from '../../errors/user-error.js';
+import type { CommandContext } from '../context.js';
+import { devCacheDir, loadLock, sleep, waitHealthy, type LoadedLock } from './dev-shared.js';
+
+export interface NativeUpOptions {
+  readonly port: number;
+  readonly python?: string;
+  /** Seconds to wait for a healthy API before reporting failure (the processes keep running). */
+  readonly waitSeconds: number;
+}
+
+export interface NativeEnvironment {
+  readonly venv: { readonly dir: string; readonly bin: (n: string) => string };
+  readonly lock: LoadedLock;
+}
+
+/** Virtualenv for the project's lock (built on first use; minutes). */
+export async function prepareVenv(ctx: CommandContext, config: ResolvedConfig, python: string | undefined): Promise<NativeEnvironment> {
+  const lock = await loadLock(config);
+  const interpreter = await findPython(config.airflow.python, python);
+  if (interpreter.version !== config.airflow.python) {
+    ctx.out.warn(`using Python ${interpreter.version}, but the lock was resolved for ${config.airflow.python} (airflow.python)`);
+  }
+  const cache = devCacheDir();
+  const dir = venvDir(cache, lock.lock.sha256, interpreter.version);
+  const started = Date.now();
+  let announced = false;
+  const venv = await ensureVenv({
+    dir,
+    python: interpreter,
+    lockFile: lock.file,
+    pipCacheDir: path.join(cache, 'pip'),
+    signal: ctx.signal,
+    onLine: (l) => {
+      if (!announced) {
+        ctx.out.step(`installing ${lock.lock.packages.length} locked packages into ${dir} (first run only; takes minutes)`);
+        announced = true;
+      }
+      ctx.out.debug(l);
+    },
+  });
+  if (venv.created) ctx.out.success(`virtualenv ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  return { venv, lock };
+}
+
+/** Where PostgreSQL keeps its data: the state dir, unless root must run it as another user who cannot reach it. */
+function postgresDataDir(paths: DevPaths, runAsRoot: boolean): string {
+  if (!runAsRoot || reachableByOthers(paths.pgDataDir)) return paths.pgDataDir;
+  const key = createHash('sha256').update(paths.projectDir).digest('hex').slice(0, 16);
+  return path.join(devCacheDir(), 'dev', 'postgres', key);
+}
+
+export function rootPostgresDataDir(paths: DevPaths): string {
+  return postgresDataDir(paths, postgresRunAs() !== undefined);
+}
+
+/** Kills what a dead supervisor left behind and forgets its state. */
+export async function cleanupStale(paths: DevPaths, state: DevState): Promise<void> {
+  const groups = state.groups ?? [];
+  for (const g of groups) killGroup(g, 'SIGTERM');
+  await waitGroupsGone(groups, 15_000);
+  for (const g of groups) if (groupAlive(g)) killGroup(g, 'SIGKILL');
+  await removeState(paths);
+}
+
+/** `dev up --native` in the foreground: returns when the user stops it (Ctrl-C, SIGTERM, `dev down`). */
+export async function runNativeForeground(
+  ctx: CommandContext,
+  config: ResolvedConfig,
+  paths: DevPaths,
+  opts: NativeUpOptions,
+  onHealthy: (state: DevState, secrets: DevSecrets) => void,
+): Promise<number> {
+  const previous = await readState(paths);
+  if (previous) {
+    if (previous.supervisorPid && pidAlive(previous.supervisorPid) && previous.supervisorPid !== process.pid) {
+      throw new UserError(`a local Airflow is already running for this project (pid ${previous.supervisorPid})`, {
+        code: 'DEV_ALREADY_RUNNING',
+        hint: 'see `airflow-aws dev status`, or stop it with `airflow-aws dev down`',
+      });
+    }
+    if (previous.mode === 'native') await cleanupStale(paths, previous);
+  }
+  if (!(await portFree(opts.port))) {
+    throw new UserError(`port ${opts.port} on 127.0.0.1 is in use`, {
+      code: 'PORT_IN_USE',
+      exitCode: 2,
+      hint: 'stop what uses it, or pick another port with --port',
+    });
+  }
+  const { venv, lock } = await prepareVenv(ctx, config, opts.python);
+  if (config.airflow.auth === 'fab' && config.airflowMajor === 3 && !hasPackage(lock.lock, 'apache-airflow-providers-fab')) {
+    throw new UserError('airflow.auth is fab, but the lock has no apache-airflow-providers-fab', {
+      code: 'LOCK_STALE',
+      exitCode: 2,
+      hint: 'run `airflow-aws image lock` again',
+    });
+  }
+  await ensureStateDir(paths);
+  const { secrets } = await loadOrCreateSecrets(paths);
+
+  const install = findPostgres();
+  const runAs = postgresRunAs();
+  const dataDir = postgresDataDir(paths, runAs !== undefined);
+  const cluster = await ensureCluster({ install, dataDir, password: secrets.postgresPassword, runAs, signal: ctx.signal });
+  if (cluster.created) ctx.out.step(`created a PostgreSQL ${install.major} cluster in ${path.relative(ctx.cwd, dataDir) || dataDir}`);
+  const pgPort = await freePort();
+
+  await mkdir(paths.airflowHome, { recursive: true, mode: 0o700 });
+  await mkdir(paths.taskLogsDir, { recursive: true, mode: 0o700 });
+  const simpleAuthFile = path.join(paths.airflowHome, 'simple_auth_manager_passwords.json');
+  if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile, simpleAuthPasswordsJson(secrets));
+
+  const env = airflowEnv({
+    config,
+    secrets,
+    db: { host: '127.0.0.1', port: pgPort, user: PG_USER, database: PG_DATABASE },
+    apiPort: opts.port,
+    apiHost: '127.0.0.1',
+    executionApiUrl: `http://127.0.0.1:${opts.port}/execution/`,
+    baseUrl: `http://localhost:${opts.port}`,
+    airflowHome: paths.airflowHome,
+    dagsFolder: path.resolve(config.projectDir, config.image.dagsDir),
+    pluginsFolder: path.resolve(config.projectDir, config.image.pluginsDir),
+    taskLogsFolder: paths.taskLogsDir,
+    simpleAuthPasswordsFile: simpleAuthFile,
+    logServerPorts: { worker: await freePort(), triggerer: await freePort() },
+  });
+  const baseEnv = { ...cleanBaseEnv(process.env), PATH: `${venv.bin('')}${path.delimiter}${process.env['PATH'] ?? ''}` };
+  const specs = nativePlan({
+    major: config.airflowMajor,
+    airflowBin: venv.bin('airflow'),
+    airflowEnv: env,
+    baseEnv,
+    postgres: { argv: postgresArgv(install, dataDir, pgPort, runAs) },
+  });
+
+  let migrated = false;
+  const startedAt = new Date().toISOString();
+  const baseState: DevState = {
+    version: 1,
+    mode: 'native',
+    airflowMajor: config.airflowMajor,
+    apiPort: opts.port,
+    postgresPort: pgPort,
+    supervisorPid: process.pid,
+    startedAt,
+    venv: venv.dir,
+    postgresDataDir: dataDir,
+  };
+  let lastWrite = Promise.resolve();
+  const supervisor = new Supervisor(specs, {
+    logsDir: paths.logsDir,
+    databaseReady: async (signal) => migrated && (await postgresReady(install, pgPort, signal)),
+    onChange: (states, groups) => {
+      const snapshot: DevState = { ...baseState, groups, components: states.map((s) => ({ ...s, ...(s.pid ? { pid: s.pid } : {}) })) };
+      lastWrite = lastWrite.then(() => writeState(paths, snapshot)).catch(() => undefined);
+    },
+  });
+  await writeState(paths, { ...baseState, groups: [] });
+
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  ctx.signal.addEventListener('abort', onStop, { once: true });
+  process.once('SIGTERM', onStop);
+  process.once('SIGHUP', onStop);
+  let exitCode = 0;
+  try {
+    supervisor.start();
+    ctx.out.step(`starting PostgreSQL ${install.major} on 127.0.0.1:${pgPort}`);
+    await prepareDatabase(ctx, config, install, pgPort, secrets, venv.bin('airflow'), { ...baseEnv, ...env }, stop.signal);
+    migrated = true;
+    ctx.out.step('starting the Airflow components (logs: `airflow-aws dev logs -f`)');
+    const api = new AirflowApi({
+      baseUrl: `http://127.0.0.1:${opts.port}`,
+      major: config.airflowMajor,
+      username: secrets.adminUser,
+      password: secrets.adminPassword,
+    });
+    const healthy = await waitHealthy(api, config.airflowMajor, opts.waitSeconds * 1000, stop.signal);
+    if (stop.signal.aborted) return 130;
+    if (!healthy) {
+      ctx.out.warn(`the API did not report healthy within ${opts.waitSeconds} s; the components keep restarting — see \`airflow-aws dev logs\``);
+    } else {
+      onHealthy(baseState, secrets);
+    }
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    exitCode = ctx.signal.aborted ? 130 : 0;
+  } finally {
+    // main() handles only the first Ctrl-C; a second one during the stop must not kill us and orphan the components.
+    const patience = () => ctx.out.info('still stopping the components (up to 30 s); they are being shut down cleanly');
+    process.on('SIGINT', patience);
+    ctx.out.step('stopping the local Airflow');
+    await supervisor.stop();
+    await lastWrite;
+    await removeState(paths);
+    process.removeListener('SIGTERM', onStop);
+    process.removeListener('SIGHUP', onStop);
+    process.removeListener('SIGINT', patience);
+    ctx.out.success('stopped');
+  }
+  return exitCode;
+}
+
+/** Waits for PostgreSQL, creates the database, migrates, creates the FAB admin. Retries while the server starts. */
+async function prepareDatabase(
+  ctx: CommandContext,
+  config: ResolvedConfig,
+  install: PostgresInstall,
+  pgPort: number,
+  secrets: DevSecrets,
+  airflowBin: string,
+  env: Record<string, string>,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await postgresReady(install, pgPort, signal))) {
+    if (signal.aborted) throw new UserError('interrupted', { code: 'CANCELLED', exitCode: 130 });
+    if (Date.now() > deadline) {
+      throw new UserError('PostgreSQL did not accept connections within 120 s', {
+        code: 'POSTGRES_START_FAILED',
+        hint: 'see `airflow-aws dev logs postgres`',
+      });
+    }
+    await sleep(500, signal);
+  }
+  await ensureDatabase(install, pgPort, secrets.postgresPassword, signal);
+  ctx.out.step('migrating the metadata database (airflow db migrate)');
+  const redact = [secrets.postgresPassword, secrets.fernetKey, secrets.jwtSecret, secrets.apiSecretKey, secrets.adminPassword];
+  await runChecked(airflowBin, ['db', 'migrate'], { what: 'airflow db migrate', code: 'AIRFLOW_MIGRATE_FAILED', env, redact, signal });
+  if (config.airflowMajor === 2 || config.airflow.auth === 'fab') await ensureFabAdmin(airflowBin, env, secrets, signal);
+}
+
+/**
+ * Creates the FAB admin user once, with the image's own helper (`docker/create-admin.py`, shipped with this
+ * package) so both modes create it the same way. The password travels in the environment, never argv.
+ */
+async function ensureFabAdmin(airflowBin: string, env: Record<string, string>, secrets: DevSecrets, signal: AbortSignal): Promise<void> {
+  const python = path.join(path.dirname(airflowBin), 'python');
+  const script = fileURLToPath(new URL('../../../../docker/create-admin.py', import.meta.url));
+  await runChecked(python, [script], {
+    what: 'creating the admin user',
+    code: 'AIRFLOW_ADMIN_FAILED',
+    env: { ...env, AIRFLOW_ADMIN_USERNAME: secrets.adminUser, AIRFLOW_ADMIN_PASSWORD: secrets.adminPassword, AIRFLOW_ADMIN_EMAIL: `${secrets.adminUser}@localhost` },
+    redact: [secrets.adminPassword, secrets.postgresPassword],
+    signal,
+  });
+}
+
+export async function purgeNative(paths: DevPaths): Promise<void> {
+  const dataDir = rootPostgresDataDir(paths);
+  if (dataDir !== paths.pgDataDir) await rm(dataDir, { recursive: true, force: true });
+  await rm(paths.stateDir, { recursive: true, force: true });
+}

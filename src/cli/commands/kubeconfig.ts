@@ -1,0 +1,114 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
+import { UserError } from '../../errors/user-error.js';
+import type { CommandContext } from '../context.js';
+import type { KubeconfigFlags } from '../specs/kube.js';
+
+interface Named {
+  name: string;
+  [k: string]: unknown;
+}
+
+interface KubeconfigDoc {
+  apiVersion?: string;
+  kind?: string;
+  clusters?: Named[];
+  users?: Named[];
+  contexts?: Named[];
+  'current-context'?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Pure: merge one cluster/user/context triple into a kubeconfig document, replacing entries of the same name.
+ * The user is an exec credential plugin: kubectl runs `airflow-aws eks-token` for every token it needs.
+ */
+export function mergeEksContext(
+  doc: KubeconfigDoc,
+  e: { alias: string; endpoint: string; caData: string; clusterName: string; region: string; setCurrent: boolean; command: string },
+): KubeconfigDoc {
+  const put = (list: Named[] | undefined, item: Named): Named[] => [...(list ?? []).filter((x) => x.name !== item.name), item];
+  return {
+    ...doc,
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: put(doc.clusters, { name: e.alias, cluster: { server: e.endpoint, 'certificate-authority-data': e.caData } }),
+    users: put(doc.users, {
+      name: e.alias,
+      user: {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1beta1',
+          command: e.command,
+          args: ['eks-token', '--cluster-name', e.clusterName, '--region', e.region],
+          interactiveMode: 'Never',
+          provideClusterInfo: false,
+        },
+      },
+    }),
+    contexts: put(doc.contexts, { name: e.alias, context: { cluster: e.alias, user: e.alias } }),
+    ...(e.setCurrent || !doc['current-context'] ? { 'current-context': e.alias } : {}),
+  };
+}
+
+function defaultKubeconfigPath(): string {
+  const env = process.env['KUBECONFIG'];
+  if (env) return env.split(path.delimiter)[0]!;
+  return path.join(os.homedir(), '.kube', 'config');
+}
+
+export async function kubeconfigCommand(ctx: CommandContext, o: KubeconfigFlags): Promise<number> {
+  const config = await ctx.config();
+  const { stackOutputs } = await import('../../adapters/aws/deploy-inputs.js');
+  const outputs = await stackOutputs({ region: config.region }, stackName(config));
+  if (!outputs) {
+    throw new UserError(`stack ${stackName(config)} not found in ${config.region}`, { code: 'STACK_NOT_FOUND', hint: 'create it with airflow-aws up' });
+  }
+  const need = (k: string): string => {
+    const v = outputs[k];
+    if (!v) throw new UserError(`stack ${stackName(config)} has no output ${k}`, { code: 'STACK_OUTPUT_MISSING' });
+    return v;
+  };
+  const alias = o.alias ?? `airflow-aws-${config.name}`;
+  const file = path.resolve(ctx.cwd, o.kubeconfig ?? defaultKubeconfigPath());
+  let doc: KubeconfigDoc = {};
+  try {
+    doc = (parse(await readFile(file, 'utf8')) as KubeconfigDoc | null) ?? {};
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UserError(`cannot read kubeconfig ${file}: ${(e as Error).message}`, { code: 'KUBECONFIG_INVALID', exitCode: 2 });
+    }
+  }
+  const merged = mergeEksContext(doc, {
+    alias,
+    endpoint: need(STACK_OUTPUTS.clusterEndpoint),
+    caData: need(STACK_OUTPUTS.clusterCertificateAuthority),
+    clusterName: need(STACK_OUTPUTS.clusterName),
+    region: config.region,
+    setCurrent: o.setCurrent,
+    command: 'airflow-aws',
+  });
+  // YAML 1.1 output: kubectl's Go parser reads unquoted y/n/yes/no/on/off as booleans.
+  const text = stringify(merged, { version: '1.1' });
+  if (o.print) {
+    ctx.out.data(text);
+    return 0;
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text, { mode: 0o600 });
+  ctx.out.success(`wrote context ${alias} to ${file}${o.setCurrent ? ' (now current)' : ''}`);
+  ctx.out.info(`try: kubectl --context ${alias} -n ${config.kubernetes.namespace} get pods`);
+  return 0;
+}
+
+export async function eksTokenCommand(ctx: CommandContext, o: { clusterName: string; region: string }): Promise<number> {
+  const { defaultCredentials } = await import('../../adapters/aws/deploy-inputs.js');
+  const { mintEksToken, execCredential } = await import('../../adapters/aws/eks-token.js');
+  const credentials = await defaultCredentials({ region: o.region })();
+  const t = await mintEksToken({ clusterName: o.clusterName, region: o.region, credentials });
+  // The token is this command's output by design: kubectl reads it from stdout (like `aws eks get-token`).
+  ctx.out.dataJson(execCredential(t));
+  return 0;
+}

@@ -1,0 +1,95 @@
+/** `airflow-aws deploy`, `kubeconfig` and `eks-token` as a user runs them: the real binary, a real kube-apiserver. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli, tempDir } from '../../support/cli.js';
+import type { KubeTestCluster } from '../../support/kube-cluster.js';
+import { startCluster } from './cluster.js';
+
+describe('airflow-aws deploy / eks-token (CLI)', () => {
+  let cluster: KubeTestCluster;
+  let project: string;
+
+  before(async () => {
+    cluster = await startCluster({ kwok: false });
+    project = tempDir();
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), 'name: clidemo\nregion: eu-west-1\n');
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const kube = () => ['--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath];
+
+  it('refuses to deploy without --image (exit 2)', async () => {
+    const r = await runCli(['deploy', ...kube(), '--in-cluster-postgres'], { cwd: project });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--image is required/);
+  });
+
+  it('names the known contexts when the context does not exist (exit 2)', async () => {
+    const r = await runCli(['deploy', '--kube-context', 'nope', '--kubeconfig', cluster.kubeconfigPath, '--in-cluster-postgres', '--image', 'x:1'], { cwd: project });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /kube context "nope" not found/);
+    assert.match(r.stderr, /known contexts: kube-test/);
+  });
+
+  it('plans a first deploy with --dry-run and changes nothing', async () => {
+    const r = await runCli(['deploy', ...kube(), '--in-cluster-postgres', '--image', 'registry.example/airflow:1', '--dry-run'], { cwd: project });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\+ Namespace\/airflow$/m);
+    assert.match(r.stdout, /^\+ StatefulSet\/airflow\/airflow-postgresql$/m);
+    assert.match(r.stdout, /^\+ Deployment\/airflow\/airflow-scheduler$/m);
+    assert.match(r.stderr, /secrets to generate on the first deploy: fernetKey/);
+    assert.equal((await cluster.request('GET', '/api/v1/namespaces/airflow')).status, 404);
+  });
+
+  it('deploys, stops at a rollout it cannot finish with a timeout naming it, and never prints a secret', async () => {
+    // No nodes in this cluster: the database pod never becomes ready.
+    const r = await runCli(['deploy', ...kube(), '--in-cluster-postgres', '--image', 'registry.example/airflow:1', '--timeout', '2'], {
+      cwd: project,
+      killAfterMs: 60_000,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /created Namespace\/airflow/);
+    assert.match(r.stderr, /error: timed out after 2 s waiting for StatefulSet airflow\/airflow-postgresql to roll out/);
+    assert.match(r.stderr, /hint: /);
+    const secret = (await cluster.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/airflow/secrets/airflow-secrets')).body;
+    for (const v of Object.values(secret.data)) {
+      const plain = Buffer.from(v, 'base64').toString();
+      assert.ok(!r.stdout.includes(plain) && !r.stderr.includes(plain), 'a secret value was printed');
+    }
+  });
+
+  it('writes synth YAML that kubectl applies to a real apiserver (server-side dry run)', async () => {
+    const out = path.join(project, 'out');
+    const synth = await runCli(['synth', '--out', out], { cwd: project, killAfterMs: 120_000 });
+    assert.equal(synth.code, 0, synth.stderr);
+    const dir = path.join(out, 'kubernetes');
+    const ns = await cluster.kubectl(['apply', '--server-side', '--field-manager=synth-check', '-f', path.join(dir, '00-namespace.yaml')]);
+    assert.equal(ns.code, 0, ns.stderr);
+    const rest = await cluster.kubectl(['apply', '--server-side', '--field-manager=synth-check', '--force-conflicts', '--dry-run=server', '-f', dir]);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.match(rest.stdout, /deployment\.apps\/airflow-scheduler serverside-applied \(server dry run\)/);
+    assert.match(rest.stdout, /networkpolicy\.networking\.k8s\.io\/airflow-ui-ingress serverside-applied/);
+  });
+
+  it('mints an EKS token as a kubectl exec plugin, offline, from the default credential chain', async () => {
+    const env = {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    };
+    const r = await runCli(['eks-token', '--cluster-name', 'demo-cluster', '--region', 'eu-west-1'], { cwd: project, env });
+    assert.equal(r.code, 0, r.stderr);
+    const ec = JSON.parse(r.stdout) as { kind: string; status: { token: string; expirationTimestamp: string } };
+    assert.equal(ec.kind, 'ExecCredential');
+    const url = new URL(Buffer.from(ec.status.token.slice('k8s-aws-v1.'.length), 'base64url').toString());
+    assert.equal(url.host, 'sts.eu-west-1.amazonaws.com');
+    assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'host;x-k8s-aws-id');
+  });
+});
