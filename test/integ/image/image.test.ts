@@ -162,6 +162,12 @@ describe(`the Airflow ${AIRFLOW} image (real Docker engine)`, { timeout: 2_400_0
         await rm(cfg, { recursive: true, force: true });
       }
     } finally {
+      // The push tagged the local image with the registry's name; drop those tags (the image itself stays).
+      if (registry) {
+        const host = registry.host;
+        const refs = docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter((r) => r.startsWith(`${host}/`));
+        if (refs.length) docker(['image', 'rm', ...refs]);
+      }
       await registry?.stop();
       await moto?.stop();
     }
