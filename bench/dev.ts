@@ -6,6 +6,7 @@
  *   existing file (new description), against the configured DAG-folder rescan interval.
  * The virtualenv is built beforehand (its one-time cost is printed separately) so the numbers are warm-start times.
  */
+import { spawnSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -69,6 +70,7 @@ async function editLatency(project: DevProject): Promise<{ newFile: number; edit
 async function main(): Promise<void> {
   const withDocker = process.argv.includes('--docker');
   const project = await createDevProject({ name: 'devbench', dags: [] });
+  let image: string | undefined;
   try {
     const venvT0 = performance.now();
     const parse = await project.cli(['dev', 'parse', '--native'], 1_800_000);
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
     row('DAG file edit → visible in API', edits.edit, 'rescan interval', DEV_DAG_REFRESH_SECONDS * 1000);
     if (withDocker) {
       const pgImage = await ensurePostgresImage();
-      await buildProjectImage(project);
+      image = await buildProjectImage(project);
       const dockerUps: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         dockerUps.push(await timeUp(project, ['--postgres-image', pgImage]));
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
   } finally {
     await project.cli(['dev', 'down', '--purge'], 300_000);
     await rm(project.dir, { recursive: true, force: true });
+    if (image) spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
   }
 }
 

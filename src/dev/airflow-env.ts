@@ -57,6 +57,8 @@ export const DEV_PARALLELISM = 4;
 
 /** Seconds without a task heartbeat before the scheduler fails (and retries) the task. @default 300 in Airflow */
 export const DEV_TASK_HEARTBEAT_TIMEOUT_SECONDS = 60;
+/** Seconds between a scheduler's checks for tasks orphaned by a dead scheduler. @default 300 in Airflow */
+export const DEV_ORPHAN_CHECK_SECONDS = 30;
 
 /** SQLAlchemy URI with the password url-encoded (fact sheet A4: psycopg2 driver, postgresql:// scheme). */
 export function sqlAlchemyConn(db: DatabaseEndpoint, password: string): string {
@@ -101,9 +103,10 @@ export function airflowEnv(input: AirflowEnvInput): Record<string, string> {
       AIRFLOW__CORE__AUTH_MANAGER: AUTH_MANAGER_CLASS[config.airflow.auth],
       AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: String(DEV_DAG_REFRESH_SECONDS),
       AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL: String(DEV_DAG_REFRESH_SECONDS),
-      // A task whose process died with its scheduler (a container restart) is failed and retried after a minute
-      // instead of the default five.
+      // A task whose process died with its scheduler (a container restart) is failed and retried within about a
+      // minute instead of the default five: heartbeat timeout, and how often a scheduler resets tasks of dead ones.
       AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: String(DEV_TASK_HEARTBEAT_TIMEOUT_SECONDS),
+      AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL: String(DEV_ORPHAN_CHECK_SECONDS),
     });
     if (config.airflow.auth === 'simple') {
       Object.assign(env, {

@@ -18,7 +18,7 @@ export interface DevProject {
   readonly name: string;
   readonly env: NodeJS.ProcessEnv;
   cli(args: readonly string[], killAfterMs?: number): Promise<CliResult>;
-  state(): Promise<{ apiPort: number; supervisorPid?: number; components?: { name: string; pid?: number; restarts: number }[]; groups?: number[] }>;
+  state(): Promise<{ apiPort: number; supervisorPid?: number; postgresDataDir?: string; components?: { name: string; pid?: number; restarts: number }[]; groups?: number[] }>;
   api(): Promise<AirflowApi>;
 }
 

@@ -6,10 +6,12 @@ import type { DevPaths } from '../../dev/paths.js';
 import { dockerNames } from '../../dev/plan.js';
 import type { CommandContext } from '../context.js';
 
-export async function dockerObjectsExist(projectName: string): Promise<boolean> {
+/** Whether the project has containers (or, when `withVolume`, a database volume) left in the engine. */
+export async function dockerObjectsExist(projectName: string, withVolume: boolean): Promise<boolean> {
   const names = dockerNames(projectName);
   const r = await runProcess('docker', ['ps', '-aq', '--filter', `label=${names.label}`], { timeoutMs: 15_000 });
-  return r.exitCode === 0 && r.stdout.trim() !== '';
+  if (r.exitCode === 0 && r.stdout.trim() !== '') return true;
+  return withVolume && (await runProcess('docker', ['volume', 'inspect', names.volume], { timeoutMs: 15_000 })).exitCode === 0;
 }
 
 export async function dockerDown(ctx: CommandContext, config: ResolvedConfig, paths: DevPaths, purge: boolean): Promise<void> {

@@ -8,7 +8,7 @@ export async function devDownCommand(ctx: CommandContext, o: { purge: boolean })
   const config = await ctx.config();
   const paths = pathsFor(config);
   const state = await readState(paths);
-  if (state?.mode === 'docker' || (!state && (await dockerHasObjects(config.name)))) {
+  if (state?.mode === 'docker' || (!state && (await dockerHasObjects(config.name, o.purge)))) {
     const { dockerDown } = await import('./dev-docker-down.js');
     await dockerDown(ctx, config, paths, o.purge);
   } else if (state) {
@@ -38,9 +38,9 @@ export async function devDownCommand(ctx: CommandContext, o: { purge: boolean })
   return 0;
 }
 
-async function dockerHasObjects(name: string): Promise<boolean> {
+async function dockerHasObjects(name: string, withVolume: boolean): Promise<boolean> {
   const { dockerEngineAnswers } = await import('./dev-docker.js');
   if (!(await dockerEngineAnswers())) return false;
   const { dockerObjectsExist } = await import('./dev-docker-down.js');
-  return dockerObjectsExist(name);
+  return dockerObjectsExist(name, withVolume);
 }

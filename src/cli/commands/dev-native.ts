@@ -3,7 +3,8 @@
  * by this CLI process (foreground), or by a detached copy of it (`--detach`).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AirflowApi } from '../../adapters/airflow-api.js';
@@ -93,10 +94,6 @@ function postgresDataDir(paths: DevPaths, runAsRoot: boolean): string {
   return path.join(devCacheDir(), 'dev', 'postgres', key);
 }
 
-export function rootPostgresDataDir(paths: DevPaths): string {
-  return postgresDataDir(paths, postgresRunAs() !== undefined);
-}
-
 /** Kills what a dead supervisor left behind and forgets its state. */
 export async function cleanupStale(paths: DevPaths, state: DevState): Promise<void> {
   const groups = state.groups ?? [];
@@ -145,6 +142,8 @@ export async function runNativeForeground(
   const install = findPostgres();
   const runAs = postgresRunAs();
   const dataDir = postgresDataDir(paths, runAs !== undefined);
+  // Remember a data dir outside the state dir: `down --purge` must find it even if AIRFLOW_AWS_CACHE changed since.
+  if (dataDir !== paths.pgDataDir) await writePrivate(path.join(paths.stateDir, POSTGRES_POINTER), `${dataDir}\n`);
   const cluster = await ensureCluster({ install, dataDir, password: secrets.postgresPassword, runAs, signal: ctx.signal });
   if (cluster.created) ctx.out.step(`created a PostgreSQL ${install.major} cluster in ${path.relative(ctx.cwd, dataDir) || dataDir}`);
   const pgPort = await freePort();
@@ -290,8 +289,15 @@ async function ensureFabAdmin(airflowBin: string, env: Record<string, string>, s
   });
 }
 
+/** File in the state dir naming a PostgreSQL data dir kept outside it (root, see postgresDataDir). */
+const POSTGRES_POINTER = 'postgres-data-dir';
+
 export async function purgeNative(paths: DevPaths): Promise<void> {
-  const dataDir = rootPostgresDataDir(paths);
-  if (dataDir !== paths.pgDataDir) await rm(dataDir, { recursive: true, force: true });
+  const pointer = path.join(paths.stateDir, POSTGRES_POINTER);
+  if (existsSync(pointer)) {
+    const dir = (await readFile(pointer, 'utf8')).trim();
+    // Only ever a directory this tool created under a cache's dev/postgres/ folder.
+    if (/\/dev\/postgres\/[0-9a-f]{16}$/.test(dir)) await rm(dir, { recursive: true, force: true });
+  }
   await rm(paths.stateDir, { recursive: true, force: true });
 }

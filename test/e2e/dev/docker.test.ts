@@ -111,6 +111,8 @@ describe('dev (Docker mode) with the project image and a PostgreSQL container', 
     assert.equal(up.code, 0, up.stderr);
     const runs = await (await project.api()).listRuns('example_pipeline');
     assert.ok(runs.some((r) => r.dag_run_id === firstRunId), `run ${firstRunId} is gone after down/up`);
+    // --purge after a plain down still finds the volume (no state file, no containers left).
+    assert.equal((await project.cli(['dev', 'down'], 300_000)).code, 0);
     assert.equal((await project.cli(['dev', 'down', '--purge'], 300_000)).code, 0);
     assert.notEqual(docker(['volume', 'inspect', names.volume]).status, 0);
   });

@@ -149,6 +149,16 @@ describe('dev (native mode) with real Airflow and PostgreSQL', { timeout: 3_600_
     assert.equal(logs.code, 0);
     assert.match(logs.stdout, /\[airflow-aws .*\] starting: .*airflow scheduler/);
   });
+
+  it('down --purge deletes the database, logs and secrets, wherever the data dir lives', { timeout: 300_000 }, async () => {
+    const stateDir = path.join(project.dir, '.airflow-aws', 'dev');
+    const dataDir = (await project.state()).postgresDataDir as string;
+    assert.ok(existsSync(path.join(dataDir, 'PG_VERSION')));
+    const r = await project.cli(['dev', 'down', '--purge'], 180_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(stateDir), false);
+    assert.equal(existsSync(dataDir), false);
+  });
 });
 
 async function freeApiPort(): Promise<number> {
