@@ -64,6 +64,7 @@ main() {
   timed "docker base image" bash "${HERE}/docker.sh" base-image
   # Stand-in for python:3.12-slim-bookworm (no image pulls here): Debian's python3.11 on the base image.
   timed "docker python image" bash "${HERE}/docker.sh" python-image
+  timed "local dev deps (PostgreSQL binaries, uv)" bash "${HERE}/dev.sh" deps
   timed "kubernetes control plane (first run builds from source)" bash "${HERE}/kube.sh" build
 }
 

@@ -21,6 +21,11 @@ function packageVersion(): string {
 }
 
 export async function main(argv: readonly string[], opts: MainOptions = {}): Promise<number> {
+  // `airflow-aws ... | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const abort = new AbortController();
   const onSigint = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);

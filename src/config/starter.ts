@@ -13,11 +13,16 @@ interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode>;
 }
 
-export function starterConfig(name: string, region: string): string {
+export interface StarterOptions {
+  /** Python minor of the image and local virtualenv. @default DEFAULTS.airflow.python */
+  readonly python?: string;
+}
+
+export function starterConfig(name: string, region: string, options: StarterOptions = {}): string {
   const value = {
     name,
     region,
-    airflow: { ...DEFAULTS.airflow },
+    airflow: { ...DEFAULTS.airflow, python: options.python ?? DEFAULTS.airflow.python },
     network: { vpc: { ...DEFAULTS.network.vpc } },
     database: { ...DEFAULTS.database, databaseName: undefined },
     cluster: {

@@ -88,10 +88,23 @@ export async function prepareVenv(ctx: CommandContext, config: ResolvedConfig, p
 }
 
 /** Where PostgreSQL keeps its data: the state dir, unless root must run it as another user who cannot reach it. */
+/** Where root keeps local PostgreSQL data when the cache dir is not reachable by the postgres user. */
+const ROOT_POSTGRES_BASE = '/var/lib/airflow-aws/dev-postgres';
+
+function existingAncestor(dir: string): string {
+  let cur = path.resolve(dir);
+  while (!existsSync(cur) && path.dirname(cur) !== cur) cur = path.dirname(cur);
+  return cur;
+}
+
 function postgresDataDir(paths: DevPaths, runAsRoot: boolean): string {
   if (!runAsRoot || reachableByOthers(paths.pgDataDir)) return paths.pgDataDir;
   const key = createHash('sha256').update(paths.projectDir).digest('hex').slice(0, 16);
-  return path.join(devCacheDir(), 'dev', 'postgres', key);
+  // As root, initdb and postgres run as the postgres user, who must traverse every parent directory. The cache is
+  // fine when it lives somewhere shared (/var/cache); under root's 0700 home it is not, so use /var/lib instead.
+  const cacheBase = path.join(devCacheDir(), 'dev', 'postgres');
+  const base = reachableByOthers(path.join(existingAncestor(cacheBase), '.probe')) ? cacheBase : ROOT_POSTGRES_BASE;
+  return path.join(base, key);
 }
 
 /** Kills what a dead supervisor left behind and forgets its state. */

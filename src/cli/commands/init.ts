@@ -11,22 +11,22 @@ const ASSETS = fileURLToPath(new URL('../../../../assets/', import.meta.url));
 
 export async function initCommand(
   ctx: CommandContext,
-  o: { dir: string; name?: string; region: string; force: boolean },
+  o: { dir: string; name?: string; region: string; python?: string; force: boolean },
 ): Promise<number> {
   const dir = path.resolve(ctx.cwd, o.dir);
   const file = path.join(dir, 'airflow-aws.yaml');
   const name = o.name ?? defaultName(dir);
-  const text = starterConfig(name, o.region);
+  const text = starterConfig(name, o.region, o.python ? { python: o.python } : {});
   // Validate before writing anything: a bad --name or --region must not leave a broken file behind.
   try {
-    parseConfig(text, '--name/--region', dir);
+    parseConfig(text, '--flags', dir);
   } catch (e) {
     const details = (e as UserError).details ?? [];
-    throw new UserError('init was given an invalid name or region', {
+    throw new UserError('init was given an invalid name, region or Python version', {
       code: 'INIT_INVALID',
       exitCode: EXIT_BAD_INPUT,
-      details: details.map((d) => d.replace(/^--name\/--region(:\d+:\d+)?: /, '')),
-      hint: 'names are DNS-1123 labels (lowercase, digits, "-"), at most 28 characters',
+      details: details.map((d) => d.replace(/^--flags(:\d+:\d+)?: /, '')),
+      hint: 'see `airflow-aws init --help`; names are DNS-1123 labels of at most 28 characters',
     });
   }
   if (!o.force && (await exists(file))) {

@@ -8,9 +8,10 @@ export function registerConfigCommands(program: Command, run: Runner): void {
     .option('--dir <dir>', 'project directory', '.')
     .option('--name <name>', 'deployment name (DNS-1123 label); default: the directory name')
     .option('--region <region>', 'AWS region', 'us-east-1')
+    .option('--python <minor>', 'Python minor version of the image and local virtualenv (default 3.12)')
     .option('--force', 'overwrite an existing airflow-aws.yaml', false)
     .addHelpText('after', examples('airflow-aws init', 'airflow-aws init --dir my-airflow --name analytics --region eu-west-1'))
-    .action(async (o: { dir: string; name?: string; region: string; force: boolean }) =>
+    .action(async (o: { dir: string; name?: string; region: string; python?: string; force: boolean }) =>
       run(false, async (ctx) => (await import('../commands/init.js')).initCommand(ctx, o)),
     );
 

@@ -31,6 +31,16 @@ describe('init', () => {
     assert.match(readFileSync(path.join(dir, 'airflow-aws.yaml'), 'utf8'), /^name: again$/m);
   });
 
+  it('sets the Python minor with --python and rejects one the Airflow line does not support', async () => {
+    const dir = tempDir();
+    const ok = await runCli(['init', '--python', '3.11'], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(readFileSync(path.join(dir, 'airflow-aws.yaml'), 'utf8'), /^ {2}python: "3\.11"$/m);
+    const bad = await runCli(['init', '--force', '--python', '3.99'], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^ {2}airflow\.python: is not supported by Airflow 3\.3 \(got "3\.99"\)/m);
+  });
+
   it('rejects an invalid --name with exit 2 and writes nothing', async () => {
     const dir = tempDir();
     const r = await runCli(['init', '--name', 'Not_Valid'], { cwd: dir });
