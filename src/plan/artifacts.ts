@@ -24,7 +24,7 @@ export const cloudFormationArtifacts: ArtifactRenderer = (config) =>
 /** Kubernetes manifests, one YAML file per apply phase (offline placeholders for deploy-time values). */
 export const kubernetesArtifacts: ArtifactRenderer = (config) => renderKubernetes(config);
 
-/** Renderers in write order; later issues append image and Kubernetes renderers here. */
+/** Renderers in write order: infrastructure, Kubernetes, image. */
 export const ARTIFACT_RENDERERS: readonly ArtifactRenderer[] = [cloudFormationArtifacts, kubernetesArtifacts, imageArtifacts];
 
 export async function renderArtifacts(config: ResolvedConfig): Promise<Artifact[]> {

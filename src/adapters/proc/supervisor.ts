@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { restartDelayMs, STABLE_AFTER_MS, type DevComponent, type ProcessSpec } from '../../dev/plan.js';
+import { pause } from './pause.js';
 
 export interface SupervisedState {
   readonly name: DevComponent;
@@ -110,7 +111,7 @@ export class Supervisor {
       while (!this.stopping && !(await this.opts.databaseReady(this.abort.signal).catch(() => false))) {
         if (!announced) this.note(slot.spec.name, 'waiting for the metadata database to accept connections');
         announced = true;
-        await sleep(this.opts.databasePollMs ?? 1000, this.abort.signal);
+        await pause(this.opts.databasePollMs ?? 1000, this.abort.signal);
       }
       if (this.stopping) return;
     }
@@ -167,7 +168,7 @@ export class Supervisor {
     slot.state = 'backoff';
     slot.restarts++;
     this.changed();
-    await sleep(delay, this.abort.signal);
+    await pause(delay, this.abort.signal);
     void this.launch(slot);
   }
 
@@ -191,7 +192,7 @@ export class Supervisor {
         if (groupAlive(p)) killGroup(p, 'SIGKILL');
       }
       // Reaped, not just signalled: a zombie still counts as alive for `kill -0` and for our callers.
-      await Promise.race([Promise.all(batch.map((s) => s.exited)), sleep(5000)]);
+      await Promise.race([Promise.all(batch.map((s) => s.exited)), pause(5000)]);
       if (batch === airflow) {
         // Groups kept from crashed schedulers (task processes) must not outlive the environment.
         const lingering = [...this.groups].filter((g) => !this.slots.some((s) => s.pid === g));
@@ -228,22 +229,8 @@ export async function waitGroupsGone(pgids: readonly number[], timeoutMs: number
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (pgids.every((p) => !groupAlive(p))) return true;
-    await sleep(200);
+    await pause(200);
   }
   return pgids.every((p) => !groupAlive(p));
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -2,7 +2,8 @@
 import { pidAlive, readState, removeState } from '../../adapters/fs/dev-state.js';
 import type { CommandContext } from '../context.js';
 import { cleanupStale, purgeNative } from './dev-native.js';
-import { pathsFor, sleep } from './dev-shared.js';
+import { pathsFor } from './dev-shared.js';
+import { pause } from '../../adapters/proc/pause.js';
 
 export async function devDownCommand(ctx: CommandContext, o: { purge: boolean }): Promise<number> {
   const config = await ctx.config();
@@ -17,7 +18,7 @@ export async function devDownCommand(ctx: CommandContext, o: { purge: boolean })
       ctx.out.step(`stopping the local Airflow (supervisor pid ${pid})`);
       process.kill(pid, 'SIGTERM');
       const deadline = Date.now() + 90_000;
-      while (pidAlive(pid) && Date.now() < deadline) await sleep(250, ctx.signal);
+      while (pidAlive(pid) && Date.now() < deadline) await pause(250, ctx.signal);
       if (pidAlive(pid)) {
         ctx.out.warn(`the supervisor (pid ${pid}) did not stop within 90 s; killing what it started`);
         process.kill(pid, 'SIGKILL');

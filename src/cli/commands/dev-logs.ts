@@ -6,7 +6,8 @@ import { readState } from '../../adapters/fs/dev-state.js';
 import { allComponents, type DevComponent } from '../../dev/plan.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
-import { pathsFor, sleep } from './dev-shared.js';
+import { pathsFor } from './dev-shared.js';
+import { pause } from '../../adapters/proc/pause.js';
 
 export async function devLogsCommand(ctx: CommandContext, component: string | undefined, o: { follow: boolean; tail: string }): Promise<number> {
   const config = await ctx.config();
@@ -51,7 +52,7 @@ export async function devLogsCommand(ctx: CommandContext, component: string | un
       partial.set(f.file, parts.pop() ?? '');
       for (const l of parts) ctx.out.data(`${prefix(f.name)}${l}`);
     }
-    await sleep(500, ctx.signal);
+    await pause(500, ctx.signal);
   }
   return 0;
 }

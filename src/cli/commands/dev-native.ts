@@ -44,7 +44,8 @@ import type { DevSecrets } from '../../dev/secrets.js';
 import type { DevState } from '../../dev/state.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
-import { devCacheDir, loadLock, sleep, waitHealthy, type LoadedLock } from './dev-shared.js';
+import { devCacheDir, loadLock, waitHealthy, type LoadedLock } from './dev-shared.js';
+import { pause } from '../../adapters/proc/pause.js';
 
 export interface NativeUpOptions {
   readonly port: number;
@@ -277,7 +278,7 @@ async function prepareDatabase(
         hint: 'see `airflow-aws dev logs postgres`',
       });
     }
-    await sleep(500, signal);
+    await pause(500, signal);
   }
   await ensureDatabase(install, pgPort, secrets.postgresPassword, signal);
   ctx.out.step('migrating the metadata database (airflow db migrate)');

@@ -6,7 +6,8 @@ import type { AirflowApi } from '../../adapters/airflow-api.js';
 import { failedTasks, formatLogContent, isTerminalRunState, taskTable, type TaskInstance } from '../../dev/api-shapes.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
-import { apiClient, pathsFor, requireRunning, sleep } from './dev-shared.js';
+import { apiClient, pathsFor, requireRunning } from './dev-shared.js';
+import { pause } from '../../adapters/proc/pause.js';
 
 export const EXIT_RUN_FAILED = 1;
 export const EXIT_TIMEOUT = 124;
@@ -61,7 +62,7 @@ export async function devRunDagCommand(ctx: CommandContext, dagId: string, o: Ru
     }
     if (isTerminalRunState(runState)) break;
     if (Date.now() > deadline) break;
-    await sleep(2000, ctx.signal);
+    await pause(2000, ctx.signal);
   }
   if (ctx.signal.aborted) return 130;
 
@@ -101,7 +102,7 @@ async function waitForDag(ctx: CommandContext, api: AirflowApi, dagId: string, d
     if (!announced) ctx.out.step(`waiting for ${dagId} to be parsed`);
     announced = true;
     if (ctx.signal.aborted || Date.now() > deadline) break;
-    await sleep(2000, ctx.signal);
+    await pause(2000, ctx.signal);
   }
   const errors = await api.importErrors().catch(() => []);
   throw new UserError(`Airflow does not know a DAG "${dagId}"`, {

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AirflowApi } from '../../adapters/airflow-api.js';
+import { pause } from '../../adapters/proc/pause.js';
 import { readSecrets, readState } from '../../adapters/fs/dev-state.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import type { Health } from '../../dev/api-shapes.js';
@@ -104,25 +105,11 @@ export async function waitHealthy(
   while (Date.now() < deadline && !signal.aborted) {
     if (isHealthy(await api.health(), major)) return true;
     if (!stillAlive()) return false;
-    await sleep(1000, signal);
+    await pause(1000, signal);
   }
   return false;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** What the user needs after `up`: the URL, and the credentials — in full only the first time. */
 export function announce(ctx: CommandContext, state: DevState, secrets: DevSecrets, firstTime: boolean, secretsFile: string): void {

@@ -11,7 +11,8 @@ import { AirflowApi } from '../../adapters/airflow-api.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
 import { runNativeForeground } from './dev-native.js';
-import { announce, isHealthy, pathsFor, sleep } from './dev-shared.js';
+import { announce, isHealthy, pathsFor } from './dev-shared.js';
+import { pause } from '../../adapters/proc/pause.js';
 
 export interface DevUpOptions {
   readonly native: boolean;
@@ -109,7 +110,7 @@ async function detachNative(
         return 0;
       }
     }
-    await sleep(1000, ctx.signal);
+    await pause(1000, ctx.signal);
   }
   throw new UserError('the local Airflow did not become healthy in time; it keeps running', {
     code: 'DEV_UP_TIMEOUT',
