@@ -3,8 +3,9 @@
  *
  * Binaries come from `scripts/testbed/kube.sh build` (etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler, kubectl, kwok), cached outside the
- * repository. Nothing here builds them: call `kubeBinariesAvailable()` and skip
- * the test with its `reason` when they are missing.
+ * repository. Nothing here builds them: call `kubeBinariesAvailable()` and FAIL
+ * the test with its `reason` when they are missing (never skip: a missing peer
+ * must be loud).
  *
  * What runs:
  *  - etcd on free loopback ports, data in a temp dir (no fsync).
@@ -141,7 +142,7 @@ function isExecutable(file: string): boolean {
 
 /**
  * Whether the cached binaries are present. `reason` says how to get them, so a
- * test can `skip(reason)`. Checks etcd, kube-apiserver, kube-controller-manager, kubectl;
+ * failing test can say what to install. Checks etcd, kube-apiserver, kube-controller-manager, kubectl;
  * pass `{ kwok: true }` to also require kube-scheduler and kwok.
  */
 export function kubeBinariesAvailable(
