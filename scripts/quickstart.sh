@@ -15,9 +15,13 @@ readonly DEMO="${ROOT}/quickstart"
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
+# shellcheck source=scripts/lib/node-deps.sh
+source "${ROOT}/scripts/lib/node-deps.sh"
+
 cd "${ROOT}"
-step "installing the CLI (npm ci)"
-npm ci --no-audit --no-fund
+step "installing the CLI (npm ci, unless node_modules already matches the lock) and compiling it"
+ensure_node_modules "${ROOT}"
+npm run --silent build
 
 if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
   step "checking local prerequisites (PostgreSQL binaries, python3-venv)"

@@ -1,12 +1,40 @@
 #!/usr/bin/env node
-// Runs every compiled test file with node's built-in test runner (Node 20 has no --test glob support).
-// Usage: node scripts/run-tests.mjs [filter-substring ...]
+// Compiles the project afresh and runs every compiled test file with node's built-in test runner.
+// Usage: node scripts/run-tests.mjs [--root DIR --tsconfig FILE] [filter-substring ...]
+//   --root/--tsconfig point it at another compiled tree (its own tests use a tiny project; default: this one).
+//
+// Why compile here: dist/test is removed first, so the compiled copy of a deleted or renamed test can never run.
+// Why node:test's run() instead of `node --test`: it lets us count the tests of each file, and a file that
+// registers no test fails the run (a file whose tests were all filtered out by a typo is as bad as a red one).
+// The last line is the plain `N passed, N failed, N skipped` summary.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist', 'test');
-const filters = process.argv.slice(2);
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: flags, positionals: filters } = parseArgs({
+  allowPositionals: true,
+  options: { root: { type: 'string' }, tsconfig: { type: 'string' } },
+});
+const testRoot = path.resolve(flags.root ?? path.join(projectRoot, 'dist', 'test'));
+const tsconfig = path.resolve(flags.tsconfig ?? path.join(projectRoot, 'tsconfig.json'));
+
+function compile() {
+  rmSync(testRoot, { recursive: true, force: true });
+  // tsc --incremental trusts its build info and would not re-emit the files just removed.
+  rmSync(path.join(path.dirname(testRoot), '.tsbuildinfo'), { force: true });
+  const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', tsconfig], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('run-tests: the TypeScript build failed');
+    process.exit(r.status ?? 1);
+  }
+}
 
 function walk(dir) {
   const out = [];
@@ -18,12 +46,48 @@ function walk(dir) {
   return out;
 }
 
-const files = walk(root)
+compile();
+const files = walk(testRoot)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
-  console.error(`no test files under ${root} match ${filters.join(' ') || '(all)'}`);
+  console.error(`no test files under ${testRoot} match ${filters.join(' ') || '(all)'}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+/** Leaf tests per file (suites are containers, not tests). */
+const perFile = new Map(files.map((f) => [f, 0]));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+const isSuite = (d) => d.details?.type === 'suite';
+
+const stream = run({ files, concurrency: Math.max(1, availableParallelism() - 1) });
+stream.on('test:pass', (d) => {
+  if (isSuite(d)) return;
+  if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+  if (d.skip || d.todo) counts.skipped += 1;
+  else counts.passed += 1;
+});
+/** Files with a failed suite (a throwing describe body or hook) and with failed leaf tests. */
+const failedSuiteFiles = new Set();
+const failedTestFiles = new Set();
+stream.on('test:fail', (d) => {
+  if (isSuite(d)) {
+    failedSuiteFiles.add(d.file);
+    return;
+  }
+  // A file that fails to load is reported as one failed test named after the file.
+  if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+  failedTestFiles.add(d.file);
+  counts.failed += 1;
+});
+const report = stream.compose(new spec());
+report.pipe(process.stdout);
+report.on('end', () => {
+  // A suite can fail without a failing test (its describe body threw): count it once.
+  for (const f of failedSuiteFiles) if (!failedTestFiles.has(f)) counts.failed += 1;
+  const empty = [...perFile].filter(([f, n]) => n === 0 && !failedSuiteFiles.has(f)).map(([f]) => path.relative(projectRoot, f));
+  for (const f of empty) console.log(`✖ ${f} registers no test`);
+  counts.failed += empty.length;
+  console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  process.exitCode = counts.failed > 0 ? 1 : 0;
+});

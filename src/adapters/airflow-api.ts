@@ -2,10 +2,33 @@
  * A small Airflow REST client over fetch (Node 20 has it). Airflow 3: `/api/v2` with a bearer JWT obtained from
  * `POST /auth/token` (both SimpleAuthManager and the FAB auth manager serve it), renewed once on a 401. Airflow 2:
  * `/api/v1` with basic auth (the `basic_auth` API backend). Errors become UserErrors carrying the HTTP status and
- * the start of the body; the password is never part of any message.
+ * the start of the body; the password is never part of any message. Every response we read is checked against its
+ * schema (src/dev/api-shapes.ts), and collections are read page by page to the end.
  */
+import type { z } from 'zod';
 import { UserError } from '../errors/user-error.js';
-import type { DagRun, Health, ImportError, TaskInstance } from '../dev/api-shapes.js';
+import {
+  checkShape,
+  dagRunSchema,
+  dagSchema,
+  healthSchema,
+  importErrorSchema,
+  loginSchema,
+  pageSchema,
+  taskInstanceSchema,
+  taskLogSchema,
+  type Dag,
+  type DagRun,
+  type Health,
+  type ImportError,
+  type TaskInstance,
+} from '../dev/api-shapes.js';
+
+/**
+ * Page size we ask for. Airflow silently caps `limit` at `[api] maximum_page_limit` (default 100), so a single
+ * `limit=1000` request returned at most 100 items; pages advance by what came back, not by what was asked.
+ */
+export const PAGE_LIMIT = 100;
 
 export interface AirflowApiOptions {
   readonly baseUrl: string;
@@ -22,8 +45,9 @@ export class AirflowApiError extends UserError {
     message: string,
     readonly status: number,
     details: readonly string[],
+    hint?: string,
   ) {
-    super(message, { code: 'AIRFLOW_API_ERROR', details });
+    super(message, { code: 'AIRFLOW_API_ERROR', details, ...(hint ? { hint } : {}) });
   }
 }
 
@@ -39,15 +63,18 @@ export class AirflowApi {
     return this.opts.major === 3 ? '/api/v2' : '/api/v1';
   }
 
-  /** Health without auth; undefined while the server does not answer. */
+  /** Health without auth; undefined while the server does not answer (or answers with an error status). */
   async health(): Promise<Health | undefined> {
+    const p = `${this.apiPrefix}/${this.opts.major === 3 ? 'monitor/health' : 'health'}`;
+    let r: RawResponse;
     try {
-      const r = await this.raw('GET', `${this.apiPrefix}/${this.opts.major === 3 ? 'monitor/health' : 'health'}`, undefined, false);
-      if (!r.ok) return undefined;
-      return JSON.parse(r.body) as Health;
+      r = await this.raw('GET', p, undefined, false);
     } catch {
       return undefined;
     }
+    if (!r.ok) return undefined;
+    // A server that answers but in another shape is not "starting": say so instead of waiting for ever.
+    return decode('GET', p, r, healthSchema);
   }
 
   async login(): Promise<void> {
@@ -61,68 +88,85 @@ export class AirflowApi {
     if (r.status !== 200 && r.status !== 201) {
       throw new AirflowApiError(`Airflow refused the login of ${this.opts.username} (HTTP ${r.status})`, r.status, [snippet(r.body)]);
     }
-    const body = JSON.parse(r.body) as { access_token?: string };
-    if (!body.access_token) throw new AirflowApiError('Airflow returned no access_token from /auth/token', r.status, []);
-    this.token = body.access_token;
+    this.token = decode('POST', '/auth/token', r, loginSchema, false).access_token;
   }
 
   /** The DAG, or undefined when Airflow does not know it (yet). */
-  async getDag(dagId: string): Promise<{ dag_id: string; is_paused: boolean; fileloc?: string } | undefined> {
-    return this.json('GET', `${this.apiPrefix}/dags/${enc(dagId)}`, undefined, [404]);
+  async getDag(dagId: string): Promise<Dag | undefined> {
+    return this.call('GET', `${this.apiPrefix}/dags/${enc(dagId)}`, dagSchema, undefined, [404]);
+  }
+
+  /** Every DAG Airflow knows (not stale), with the file it came from. */
+  async listDags(): Promise<Dag[]> {
+    return this.paged(`${this.apiPrefix}/dags`, 'dags', dagSchema, (d) => d.dag_id);
   }
 
   async listDagIds(): Promise<string[]> {
-    const ids: string[] = [];
-    for (let offset = 0; ; offset += 100) {
-      const page = (await this.json('GET', `${this.apiPrefix}/dags?limit=100&offset=${offset}`)) as { dags: { dag_id: string }[]; total_entries: number };
-      ids.push(...page.dags.map((d) => d.dag_id));
-      if (page.dags.length === 0 || ids.length >= page.total_entries) return ids;
-    }
+    return (await this.listDags()).map((d) => d.dag_id);
   }
 
   async setPaused(dagId: string, paused: boolean): Promise<void> {
-    await this.json('PATCH', `${this.apiPrefix}/dags/${enc(dagId)}?update_mask=is_paused`, { is_paused: paused });
+    await this.call('PATCH', `${this.apiPrefix}/dags/${enc(dagId)}?update_mask=is_paused`, dagSchema, { is_paused: paused });
   }
 
   async triggerRun(dagId: string, conf: Record<string, unknown>): Promise<DagRun> {
     // Airflow 3 requires logical_date to be present; null means "no logical date" (a manual run).
     const body = this.opts.major === 3 ? { logical_date: null, conf } : { conf };
-    return (await this.json('POST', `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns`, body)) as DagRun;
+    return this.call('POST', `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns`, dagRunSchema, body);
   }
 
   async getRun(dagId: string, runId: string): Promise<DagRun> {
-    return (await this.json('GET', `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns/${enc(runId)}`)) as DagRun;
+    return this.call('GET', `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns/${enc(runId)}`, dagRunSchema);
   }
 
+  /** Every run of the DAG. */
   async listRuns(dagId: string): Promise<DagRun[]> {
-    const r = (await this.json('GET', `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns?limit=100`)) as { dag_runs: DagRun[] };
-    return r.dag_runs;
+    return this.paged(`${this.apiPrefix}/dags/${enc(dagId)}/dagRuns`, 'dag_runs', dagRunSchema, (r) => r.dag_run_id);
   }
 
+  /** Every task instance of the run, mapped ones included (a mapped task alone can exceed one page). */
   async taskInstances(dagId: string, runId: string): Promise<TaskInstance[]> {
-    const r = (await this.json('GET', `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances?limit=1000`)) as {
-      task_instances: TaskInstance[];
-    };
-    return r.task_instances;
+    return this.paged(
+      `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances`,
+      'task_instances',
+      taskInstanceSchema,
+      (t) => `${t.task_id}\u0000${t.map_index}`,
+    );
   }
 
   /** Full log of one try; `content` is structured on Airflow 3 (see formatLogContent). */
   async taskLog(dagId: string, runId: string, taskId: string, tryNumber: number, mapIndex = -1): Promise<unknown> {
     const q = new URLSearchParams({ full_content: 'true' });
     if (mapIndex >= 0) q.set('map_index', String(mapIndex));
-    const r = (await this.json(
-      'GET',
-      `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/logs/${tryNumber}?${q.toString()}`,
-    )) as { content: unknown };
-    return r.content;
+    const p = `${this.apiPrefix}/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}/logs/${tryNumber}?${q.toString()}`;
+    return (await this.call('GET', p, taskLogSchema)).content;
   }
 
   async importErrors(): Promise<ImportError[]> {
-    const r = (await this.json('GET', `${this.apiPrefix}/importErrors?limit=1000`)) as { import_errors: ImportError[] };
-    return r.import_errors;
+    return this.paged(`${this.apiPrefix}/importErrors`, 'import_errors', importErrorSchema, (e) =>
+      typeof e['import_error_id'] === 'number' ? `#${e['import_error_id']}` : e.filename,
+    );
   }
 
-  private async json(method: string, p: string, body?: unknown, allow: readonly number[] = []): Promise<any> {
+  /**
+   * Reads a collection to its end: `limit`/`offset` pages until a page comes back empty or `total_entries` is
+   * reached. Items that moved between pages while we read (a new run shifts the order) are kept once, by `key`.
+   */
+  private async paged<T>(p: string, key: string, item: z.ZodType<T>, id: (t: T) => string): Promise<T[]> {
+    const schema = pageSchema(key, item);
+    const out = new Map<string, T>();
+    for (let offset = 0; ; ) {
+      const page = await this.call('GET', `${p}${p.includes('?') ? '&' : '?'}limit=${PAGE_LIMIT}&offset=${offset}`, schema);
+      for (const t of page.items) if (!out.has(id(t))) out.set(id(t), t);
+      offset += page.items.length;
+      if (page.items.length === 0 || offset >= page.total) return [...out.values()];
+    }
+  }
+
+  /** One authenticated call; undefined when the status is in `allow` (e.g. 404 for "not there"). */
+  private async call<T>(method: string, p: string, schema: z.ZodType<T>, body?: unknown): Promise<T>;
+  private async call<T>(method: string, p: string, schema: z.ZodType<T>, body: unknown, allow: readonly number[]): Promise<T | undefined>;
+  private async call<T>(method: string, p: string, schema: z.ZodType<T>, body?: unknown, allow: readonly number[] = []): Promise<T | undefined> {
     let r = await this.raw(method, p, body, true);
     if (r.status === 401 && this.opts.major === 3) {
       // Expired or never obtained: log in once and retry.
@@ -133,7 +177,7 @@ export class AirflowApi {
     if (!r.ok) {
       throw new AirflowApiError(`Airflow API ${method} ${p.split('?')[0]} failed (HTTP ${r.status})`, r.status, [snippet(r.body)]);
     }
-    return JSON.parse(r.body);
+    return decode(method, p, r, schema);
   }
 
   /**
@@ -141,7 +185,7 @@ export class AirflowApi {
    * AbortSignal.timeout (unref'd): a connection reset by a proxy that has no backend yet (Docker's port publisher
    * during start-up) can leave fetch pending with nothing else keeping the process alive.
    */
-  private async raw(method: string, p: string, body: unknown, auth: boolean): Promise<{ status: number; ok: boolean; body: string }> {
+  private async raw(method: string, p: string, body: unknown, auth: boolean): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
@@ -162,6 +206,31 @@ export class AirflowApi {
       clearTimeout(timer);
     }
   }
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly body: string;
+}
+
+/** The body as JSON checked against `schema`, or an AirflowApiError naming the endpoint and what did not match. */
+function decode<T>(method: string, p: string, r: RawResponse, schema: z.ZodType<T>, showValues = true): T {
+  const endpoint = `${method} ${p.split('?')[0]}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(r.body);
+  } catch {
+    throw new AirflowApiError(`Airflow API ${endpoint} did not answer JSON (HTTP ${r.status})`, r.status, [snippet(r.body)]);
+  }
+  const checked = checkShape(schema, value, showValues);
+  if (checked.ok) return checked.value;
+  throw new AirflowApiError(
+    `Airflow API ${endpoint} answered in an unexpected shape`,
+    r.status,
+    checked.problems,
+    'is this an Airflow version airflow-aws supports? `airflow-aws dev status` shows what answers; report the lines above if it is',
+  );
 }
 
 function enc(s: string): string {

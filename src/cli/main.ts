@@ -9,6 +9,7 @@ import { Output } from '../ui/output.js';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 import { registerCommands } from './program.js';
+import { unknownCommandError } from './unknown-command.js';
 
 export interface MainOptions {
   readonly cwd?: string;
@@ -60,6 +61,11 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
 
   registerCommands(program, run);
 
+  const unknown = unknownCommandError(program, argv);
+  if (unknown) {
+    process.removeListener('SIGINT', onSigint);
+    return reportError(unknown, out);
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {

@@ -7,6 +7,7 @@ import {
   DEFAULT_KUBERNETES_VERSION,
   DEFAULT_POSTGRES_VERSION,
   DEFAULT_PYTHON_VERSION,
+  defaultPostgresVersion,
 } from './versions.js';
 
 export const DEFAULTS = {
@@ -28,6 +29,7 @@ export const DEFAULTS = {
     },
   },
   database: {
+    /** For the default Airflow version; other lines get derivedDefaults.engineVersion (the starter writes this one). */
     engineVersion: DEFAULT_POSTGRES_VERSION,
     instanceClass: 'db.t4g.medium',
     storageGiB: 20,
@@ -81,4 +83,6 @@ export const DEFAULTS = {
 export const derivedDefaults = {
   repositoryName: (name: string) => `${name}/airflow`,
   baseImage: (python: string) => `python:${python}-slim-bookworm`,
+  /** The newest PostgreSQL the Airflow line supports (18 on 3.2+, 17 before). */
+  engineVersion: (airflowVersion: string) => defaultPostgresVersion(airflowVersion),
 };

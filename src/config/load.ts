@@ -7,7 +7,8 @@ import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { checkRules } from './rules.js';
-import { closest, ConfigError, describeValue, formatPath, type ConfigProblem } from './problems.js';
+import { ConfigError, describeValue, formatPath, type ConfigProblem } from './problems.js';
+import { likelyTypo } from '../text/similarity.js';
 import { resolve, type ResolvedConfig } from './resolved.js';
 import { configSchema, knownKeys } from './schema.js';
 import { EXIT_BAD_INPUT, UserError } from '../errors/user-error.js';
@@ -173,7 +174,7 @@ function toProblems(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
         const known = knownKeys(p as (string | number)[]);
-        const guess = closest(key, known);
+        const guess = likelyTypo(key, known);
         return {
           path: formatPath([...p, key]),
           message: 'is not a known key',
@@ -185,7 +186,7 @@ function toProblems(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
       return [{ path: formatPath(p), message: `must be ${article(issue.expected)}`, received }];
     case 'invalid_value': {
       const options = issue.values.map((v) => JSON.stringify(v));
-      const guess = typeof issue.input === 'string' ? closest(issue.input, issue.values.map(String)) : undefined;
+      const guess = typeof issue.input === 'string' ? likelyTypo(issue.input, issue.values.map(String)) : undefined;
       return [
         {
           path: formatPath(p),

@@ -28,8 +28,9 @@ type DeepReadonly<T> = T extends (infer U)[]
     : T;
 
 export type ResolvedConfig = DeepReadonly<
-  Omit<ParsedConfig, 'network' | 'registry' | 'image' | '$schema'> & {
+  Omit<ParsedConfig, 'network' | 'registry' | 'image' | 'database' | '$schema'> & {
     network: ResolvedNetwork;
+    database: Omit<ParsedConfig['database'], 'engineVersion'> & { engineVersion: string };
     registry: Omit<ParsedConfig['registry'], 'repositoryName'> & { repositoryName: string };
     image: Omit<ParsedConfig['image'], 'baseImage'> & { baseImage: string };
     airflowMajor: 2 | 3;
@@ -39,13 +40,14 @@ export type ResolvedConfig = DeepReadonly<
 >;
 
 export function resolve(parsed: ParsedConfig, projectDir: string): ResolvedConfig {
-  const { $schema: _ignored, network, registry, image, ...rest } = parsed;
+  const { $schema: _ignored, network, registry, image, database, ...rest } = parsed;
   const resolvedNetwork: ResolvedNetwork = network.existingVpc
     ? { kind: 'existing', ...network.existingVpc }
     : { kind: 'new', ...DEFAULTS.network.vpc, ...(network.vpc ?? {}) };
   return deepFreeze({
     ...rest,
     network: resolvedNetwork,
+    database: { ...database, engineVersion: database.engineVersion ?? derivedDefaults.engineVersion(parsed.airflow.version) },
     registry: { ...registry, repositoryName: registry.repositoryName ?? derivedDefaults.repositoryName(parsed.name) },
     image: { ...image, baseImage: image.baseImage ?? derivedDefaults.baseImage(parsed.airflow.python) },
     airflowMajor: airflowMajor(parsed.airflow.version),

@@ -3,7 +3,7 @@
  */
 import type { ConfigProblem } from './problems.js';
 import type { ParsedConfig } from './schema.js';
-import { AIRFLOW_LINES, POSTGRES_MAJORS, airflowLine } from './versions.js';
+import { AIRFLOW_LINES, POSTGRES_18_SINCE, POSTGRES_MAJORS, airflowLine, defaultPostgresVersion } from './versions.js';
 
 /** Graviton families carry a "g" after the generation digit (m7g, c6gn, t4g, x2gd); a1 is the first Graviton. */
 export function instanceArchitecture(instanceType: string): 'arm64' | 'x86_64' {
@@ -69,14 +69,21 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
   if (db.maxStorageGiB < db.storageGiB) {
     add('database.maxStorageGiB', `must be >= storageGiB (${db.storageGiB})`, db.maxStorageGiB);
   }
-  const major = db.engineVersion.split('.')[0] ?? '';
-  if (!(POSTGRES_MAJORS as readonly string[]).includes(major)) {
-    add(
-      'database.engineVersion',
-      `must be PostgreSQL ${POSTGRES_MAJORS.join(' or ')}`,
-      JSON.stringify(db.engineVersion),
-      'e.g. "17.6" or "16.10"',
-    );
+  // Unset, it is derived from the Airflow line (always supported); only a version the file names is checked.
+  if (db.engineVersion !== undefined) {
+    const major = db.engineVersion.split('.')[0] ?? '';
+    const everyLine = POSTGRES_MAJORS.filter((m) => m !== '18');
+    const hint = `e.g. "${defaultPostgresVersion(c.airflow.version)}"`;
+    if (!(POSTGRES_MAJORS as readonly string[]).includes(major)) {
+      add('database.engineVersion', `must be PostgreSQL ${orList(everyLine)}, or 18 on Airflow ${POSTGRES_18_SINCE}+`, JSON.stringify(db.engineVersion), hint);
+    } else if (line && !(line.postgres as readonly string[]).includes(major)) {
+      add(
+        'database.engineVersion',
+        `must be PostgreSQL ${orList(line.postgres)} on Airflow ${line.line} (${major} needs Airflow ${POSTGRES_18_SINCE}+)`,
+        JSON.stringify(db.engineVersion),
+        hint,
+      );
+    }
   }
 
   const net = c.network;
@@ -111,4 +118,9 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
     );
   }
   return problems;
+}
+
+/** "16 or 17", "16, 17 or 18". */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]!}`;
 }

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
-import { AIRFLOW_VERSION_PATTERN, KUBERNETES_VERSIONS } from './versions.js';
+import {
+  AIRFLOW_VERSION_PATTERN,
+  DEFAULT_POSTGRES_MINOR,
+  DEFAULT_POSTGRES_VERSION,
+  KUBERNETES_VERSIONS,
+  POSTGRES_18_SINCE,
+} from './versions.js';
+
 
 /**
  * Longest `name`: it prefixes the stack, EKS cluster and RDS instance (`<name>-airflow`), the ECR repository and the
@@ -113,9 +120,12 @@ export const databaseSchema = z
   .strictObject({
     engineVersion: z
       .string()
-      .regex(/^\d+\.\d+$/, { message: 'must be a full PostgreSQL minor version such as 17.6 (not a bare major)' })
-      .default(DEFAULTS.database.engineVersion)
-      .describe('RDS PostgreSQL engine version: a full minor of PostgreSQL 16 or 17.'),
+      .regex(/^\d+\.\d+$/, { message: `must be a full PostgreSQL minor version such as ${DEFAULT_POSTGRES_VERSION} (not a bare major)` })
+      .optional()
+      .describe(
+        `RDS PostgreSQL engine version: a full minor of PostgreSQL 16 or 17, or 18 on Airflow ${POSTGRES_18_SINCE}+. ` +
+          `Default: "${DEFAULT_POSTGRES_VERSION}" on Airflow ${POSTGRES_18_SINCE}+, "${DEFAULT_POSTGRES_MINOR['17']}" on earlier lines.`,
+      ),
     instanceClass: z
       .string()
       .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: 'must be an RDS instance class such as db.t4g.medium' })

@@ -68,10 +68,23 @@ export function sqlAlchemyConn(db: DatabaseEndpoint, password: string): string {
 /** Seconds between DAG-folder scans locally: the cluster default (300 s) would hide a new file for minutes. */
 export const DEV_DAG_REFRESH_SECONDS = 5;
 
+/**
+ * The whole airflow.cfg of a local environment. Airflow writes a full default file into AIRFLOW_HOME when none
+ * exists — with a SQLite connection string and freshly generated secret and JWT keys, a second set of secrets on
+ * disk that nothing uses. Writing this one first (and pointing AIRFLOW_CONFIG at it) keeps that from happening;
+ * every setting comes from the AIRFLOW__* environment.
+ */
+export const CONTROLLED_AIRFLOW_CFG =
+  '# Written by airflow-aws. Every setting of this environment comes from AIRFLOW__SECTION__KEY variables;\n' +
+  '# this file exists so that Airflow does not write a default one (with secrets of its own) in its place.\n';
+
+export const airflowConfigFile = (airflowHome: string): string => `${airflowHome.replace(/\/+$/, '')}/airflow.cfg`;
+
 export function airflowEnv(input: AirflowEnvInput): Record<string, string> {
   const { config, secrets } = input;
   const env: Record<string, string> = {
     AIRFLOW_HOME: input.airflowHome,
+    AIRFLOW_CONFIG: airflowConfigFile(input.airflowHome),
     AIRFLOW__CORE__DAGS_FOLDER: input.dagsFolder,
     AIRFLOW__CORE__PLUGINS_FOLDER: input.pluginsFolder,
     AIRFLOW__CORE__EXECUTOR: 'LocalExecutor',

@@ -1,36 +1,104 @@
 /**
- * The parts of Airflow's REST API that `dev run-dag`, `dev status` and the tests use, as types, plus the pure logic
+ * The parts of Airflow's REST API that `dev run-dag`, `dev status` and the tests use, as schemas, plus the pure logic
  * on top of them (when a run is over, which task failed, how a log reads). Airflow 3 serves `/api/v2` with a JWT
  * from `POST /auth/token`; Airflow 2 serves `/api/v1` with basic auth. Field names are shared where we read them.
  * @see https://airflow.apache.org/docs/apache-airflow/stable/stable-rest-api-ref.html
  */
-export type RunState = 'queued' | 'running' | 'success' | 'failed';
+import { z } from 'zod';
 
-export interface DagRun {
-  readonly dag_run_id: string;
-  readonly dag_id: string;
-  readonly state: RunState;
+/*
+ * Schemas of the responses we read. Loose objects: Airflow adds fields between releases and `--json` output passes
+ * them on; only the fields we use are checked, strictly. A response that does not match is reported by the client
+ * as an AirflowApiError naming the endpoint and the field (see shapeProblems), never a crash further down.
+ */
+
+export const RUN_STATES = ['queued', 'running', 'success', 'failed'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** `null` and absent mean the same to us; absent keeps the types simple. */
+const optional = <T extends z.ZodType>(s: T) => s.nullish().transform((v) => v ?? undefined);
+
+export const dagRunSchema = z.looseObject({
+  dag_run_id: z.string(),
+  dag_id: z.string(),
+  state: z.enum(RUN_STATES),
+});
+export type DagRun = z.infer<typeof dagRunSchema>;
+
+export const taskInstanceSchema = z.looseObject({
+  task_id: z.string(),
+  state: z.string().nullable(),
+  try_number: z.number().int(),
+  map_index: z.number().int(),
+  start_date: z.string().nullish(),
+  end_date: z.string().nullish(),
+});
+export type TaskInstance = z.infer<typeof taskInstanceSchema>;
+
+export const dagSchema = z.looseObject({
+  dag_id: z.string(),
+  // Airflow 2 declares it nullable; null reads as "not paused" (nothing to undo).
+  is_paused: z.boolean().nullable(),
+  fileloc: z.string(),
+  /** Airflow 3: the file relative to its bundle. */
+  relative_fileloc: optional(z.string()),
+  last_parsed_time: optional(z.string()),
+});
+export type Dag = z.infer<typeof dagSchema>;
+
+export const importErrorSchema = z.looseObject({
+  filename: z.string(),
+  stack_trace: z.string(),
+  timestamp: optional(z.string()),
+});
+export type ImportError = z.infer<typeof importErrorSchema>;
+
+const componentHealth = optional(z.looseObject({ status: z.string().nullable() }));
+export const healthSchema = z.looseObject({
+  metadatabase: componentHealth,
+  scheduler: componentHealth,
+  triggerer: componentHealth,
+  dag_processor: componentHealth,
+});
+export type Health = z.infer<typeof healthSchema>;
+
+export const loginSchema = z.looseObject({ access_token: z.string().min(1) });
+
+/** Airflow 3: structured entries (or strings); Airflow 2: one string. */
+export const taskLogSchema = z.looseObject({ content: z.union([z.string(), z.array(z.unknown())]) });
+
+/** One page of a collection endpoint (`?limit=&offset=`): the items under `key` and `total_entries`. */
+export function pageSchema<T>(key: string, item: z.ZodType<T>): z.ZodType<{ items: T[]; total: number }> {
+  return z
+    .looseObject({ [key]: z.array(item), total_entries: z.number().int().nonnegative() })
+    .transform((p) => ({ items: p[key] as T[], total: p['total_entries'] as number }));
 }
 
-export interface TaskInstance {
-  readonly task_id: string;
-  readonly state: string | null;
-  readonly try_number: number;
-  readonly map_index: number;
-  readonly start_date?: string | null;
-  readonly end_date?: string | null;
+export type ShapeCheck<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * `value` read through `schema`, or why it does not match, one line per problem (at most five), e.g.
+ * `dag_runs[0].state: Invalid option: expected one of "queued"|... , got "paused"`. `showValues` adds the value
+ * received for scalars; off where a response may carry a secret (a token).
+ */
+export function checkShape<T>(schema: z.ZodType<T>, value: unknown, showValues = true): ShapeCheck<T> {
+  const r = schema.safeParse(value, { reportInput: true });
+  if (r.success) return { ok: true, value: r.data };
+  const problems = r.error.issues.slice(0, 5).map((i) => {
+    const where = i.path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+    const got = showValues && 'input' in i ? received(i.input) : '';
+    return `${where || '(response)'}: ${i.message}${got}`;
+  });
+  return { ok: false, problems };
 }
 
-export interface ImportError {
-  readonly filename: string;
-  readonly stack_trace: string;
-}
-
-export interface Health {
-  readonly metadatabase?: { readonly status: string };
-  readonly scheduler?: { readonly status: string | null };
-  readonly triggerer?: { readonly status: string | null };
-  readonly dag_processor?: { readonly status: string | null };
+function received(v: unknown): string {
+  if (v === undefined) return ' (missing)';
+  if (v === null || typeof v !== 'object') {
+    const s = JSON.stringify(v);
+    return `, got ${s.length > 60 ? `${s.slice(0, 60)}…` : s}`;
+  }
+  return Array.isArray(v) ? ', got an array' : ', got an object';
 }
 
 export function isTerminalRunState(s: string): s is 'success' | 'failed' {

@@ -83,3 +83,11 @@ export function formatProblem(p: ImportProblem, displayFolder: string): string {
   const where = `${displayFolder.replace(/\/+$/, '')}/${p.file}${p.line !== undefined ? `:${p.line}` : ''}`;
   return `${where}: ${p.message}`;
 }
+
+/**
+ * The warning for a `*.py` file Airflow's DAG discovery safe mode never imports (no "airflow" and "dag" in it, see
+ * mightContainDag): without it such a file is silently invisible — no DAG, no import error.
+ */
+export function safeModeWarning(rel: string, displayFolder: string): string {
+  return `skipped by safe mode: ${displayFolder.replace(/\/+$/, '')}/${rel}`;
+}

@@ -1,5 +1,6 @@
 /** The state file of a local environment (`.airflow-aws/dev/state.json`): what `status`, `logs` and `down` read. */
 import type { DevComponent } from './plan.js';
+import type { ProcessIdentity } from './process-identity.js';
 
 export interface DevState {
   readonly version: 1;
@@ -20,13 +21,31 @@ export interface DevState {
   readonly image?: string;
   /** Native: where PostgreSQL's data lives (the state dir, or the cache when root cannot share the project path). */
   readonly postgresDataDir?: string;
+  /**
+   * Native: who `supervisorPid` and each group leader in `groups` (and so each component's pid) really are, checked
+   * before any signal: the bare numbers may name someone else's process after a reboot or a pid wrap-around.
+   * Absent in state files of older versions, whose pids are then never signalled.
+   */
+  readonly identities?: readonly ProcessIdentity[];
 }
 
 export function checkState(value: unknown): DevState | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const v = value as Partial<DevState>;
   if (v.version !== 1 || (v.mode !== 'native' && v.mode !== 'docker') || typeof v.apiPort !== 'number') return undefined;
-  return v as DevState;
+  // A malformed identity counts as none: its pid is then left alone rather than trusted.
+  const identities = Array.isArray(v.identities) ? v.identities.filter(isIdentity) : undefined;
+  return { ...v, ...(identities ? { identities } : {}) } as DevState;
+}
+
+function isIdentity(x: unknown): x is ProcessIdentity {
+  const i = x as Partial<ProcessIdentity> | null;
+  return !!i && Number.isSafeInteger(i.pid) && typeof i.bootId === 'string' && Number.isSafeInteger(i.startTicks);
+}
+
+/** The recorded identity of a pid named in the state, if any. */
+export function recordedIdentity(state: Pick<DevState, 'identities'>, pid: number): ProcessIdentity | undefined {
+  return state.identities?.find((i) => i.pid === pid);
 }
 
 export function apiBaseUrl(state: Pick<DevState, 'apiPort'>): string {

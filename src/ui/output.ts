@@ -16,6 +16,8 @@ export class Output {
   readonly verbose: boolean;
   readonly json: boolean;
   readonly color: boolean;
+  /** Whether a person reads stderr: only then may a secret be shown (never in CI logs, pipes or tees). */
+  readonly terminal: boolean;
   private readonly stdout: Writable & { isTTY?: boolean };
   private readonly stderr: Writable & { isTTY?: boolean };
 
@@ -25,7 +27,8 @@ export class Output {
     this.verbose = opts.verbose ?? false;
     this.json = opts.json ?? false;
     const env = opts.env ?? process.env;
-    this.color = Boolean(this.stderr.isTTY) && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb';
+    this.terminal = Boolean(this.stderr.isTTY);
+    this.color = this.terminal && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb';
   }
 
   /** Data for the user or a pipe: stdout. */

@@ -44,7 +44,8 @@ export async function createDevProject(opts: { name?: string; auth?: 'simple' | 
   await chmod(dir, 0o755);
   await mkdir(path.join(dir, 'dags'));
   await copyFile(path.join(REPO_ROOT, 'assets', 'dags', 'example_pipeline.py'), path.join(dir, 'dags', 'example_pipeline.py'));
-  for (const f of opts.dags ?? ['dags/failing_pipeline.py', 'dags/slow_pipeline.py', 'broken/broken_dag.py']) {
+  // plain_helpers.py has no DAG and no "airflow"/"dag" words: safe mode skips it, so the DAG list stays the same.
+  for (const f of opts.dags ?? ['dags/failing_pipeline.py', 'dags/slow_pipeline.py', 'broken/broken_dag.py', 'dags/plain_helpers.py']) {
     await copyFile(path.join(FIXTURES, f), path.join(dir, 'dags', path.basename(f)));
   }
   await writeFile(

@@ -21,6 +21,19 @@ export const URL_EXPIRES_SECONDS = 60;
 export const TOKEN_LIFETIME_MS = 14 * 60_000;
 export const REFRESH_MARGIN_MS = 60_000;
 
+/** Query order of botocore's presigned URL: the request's own parameters, then SigV4QueryAuth's, signature last. */
+const BOTOCORE_QUERY_ORDER = [
+  'Action',
+  'Version',
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Security-Token',
+  'X-Amz-Signature',
+];
+
 export interface EksToken {
   readonly token: string;
   readonly expiresAt: Date;
@@ -52,9 +65,16 @@ export async function mintEksToken(opts: {
     },
     { expiresIn: URL_EXPIRES_SECONDS, signingDate: now },
   );
-  const query = Object.entries(presigned.query ?? {})
-    .flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as const) : v == null ? [] : [[k, v] as const]))
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+  const params = Object.entries(presigned.query ?? {}).flatMap(([k, v]) =>
+    Array.isArray(v) ? v.map((x) => [k, x] as const) : v == null ? [] : [[k, v] as const],
+  );
+  // botocore's parameter order (what `aws eks get-token` emits), so the token is byte-for-byte the reference one;
+  // the signature does not depend on it (SigV4 signs the sorted query).
+  const rank = (k: string): number => (BOTOCORE_QUERY_ORDER.indexOf(k) + 1 || BOTOCORE_QUERY_ORDER.length + 1);
+  const query = params
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p[0]) - rank(b.p[0]) || a.i - b.i)
+    .map(({ p: [k, v] }) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&');
   const url = `https://${hostname}/?${query}`;
   // Node's base64url has no `=` padding, which is exactly the documented format.

@@ -63,6 +63,10 @@ export async function removeState(paths: DevPaths): Promise<void> {
   await rm(paths.stateFile, { force: true });
 }
 
+/**
+ * Whether some process has this pid: fine for a child we spawned ourselves, NOT for a pid read from the state file,
+ * which may now belong to someone else (see `verifyProcess` in adapters/proc/process-identity.ts).
+ */
 export function pidAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {

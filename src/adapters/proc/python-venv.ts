@@ -67,6 +67,9 @@ export async function ensureVenv(opts: {
   /** Wheel cache (PIP_CACHE_DIR), shared by all venvs. */
   readonly pipCacheDir: string;
   readonly signal?: AbortSignal;
+  /** Called once when the venv has to be built (not when a complete one exists): the caller can say it takes minutes. */
+  readonly onBuild?: () => void;
+  /** Every line pip prints while installing (progress is parsed from them). */
   readonly onLine?: (line: string) => void;
 }): Promise<VenvResult> {
   const { dir } = opts;
@@ -77,6 +80,7 @@ export async function ensureVenv(opts: {
     created,
   });
   if (existsSync(path.join(dir, MARKER))) return result(false);
+  opts.onBuild?.();
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.dirname(dir), { recursive: true });
   await mkdir(opts.pipCacheDir, { recursive: true });

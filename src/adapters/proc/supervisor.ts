@@ -6,15 +6,20 @@
  *   stops the components in reverse start order: Airflow first, PostgreSQL last.
  * - A component that exits unexpectedly is restarted with back-off (see `restartDelayMs`), after its database gate
  *   passes again; every start, exit and restart is written to its log file so `dev logs` tells the story.
- * - Output goes to `<logsDir>/<component>.log` (appended).
+ * - Output goes to `<logsDir>/<component>.log` (appended); the supervisor's own lines start with an ISO-8601 UTC
+ *   timestamp and name absolute paths, so they read the same from any directory and line up with other logs.
  * - On stop: the stop signal to each group, then SIGKILL to whatever is left after `stopTimeoutMs`; groups left
  *   behind by crashed components are killed too, so nothing outlives `dev down` or Ctrl-C.
+ * - Each group leader's identity (boot id + start time) is recorded at spawn and handed to `onChange` for the
+ *   state file; a group whose leader has been reaped is signalled only while it still proves to be ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, appendFileSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { restartDelayMs, STABLE_AFTER_MS, type DevComponent, type ProcessSpec } from '../../dev/plan.js';
+import type { ProcessIdentity, Verdict } from '../../dev/process-identity.js';
 import { pause } from './pause.js';
+import { identify, verifyGroup } from './process-identity.js';
 
 export interface SupervisedState {
   readonly name: DevComponent;
@@ -27,8 +32,11 @@ export interface SupervisorOptions {
   readonly logsDir: string;
   /** Resolves when the metadata database accepts connections; polled before each start of a `needsDatabase` spec. */
   readonly databaseReady: (signal: AbortSignal) => Promise<boolean>;
-  /** Called after every start/exit, e.g. to persist pids for `dev down` after a hard kill of the supervisor. */
-  readonly onChange?: (states: readonly SupervisedState[], groups: readonly number[]) => void;
+  /**
+   * Called after every start/exit, e.g. to persist pids for `dev down` after a hard kill of the supervisor; with the
+   * identity of each group's leader (none where /proc is missing), which `dev down` checks before any signal.
+   */
+  readonly onChange?: (states: readonly SupervisedState[], groups: readonly number[], identities: readonly ProcessIdentity[]) => void;
   /** Grace period between the stop signal and SIGKILL. @default 30000 */
   readonly stopTimeoutMs?: number;
   /** Interval of the database gate's polling. @default 1000 */
@@ -49,8 +57,9 @@ interface Slot {
 
 export class Supervisor {
   private readonly slots: Slot[];
-  /** Every process group ever started and not yet known to be empty. */
-  private readonly groups = new Set<number>();
+  private readonly logsDir: string;
+  /** Every process group ever started and not yet known to be empty: its component and its leader's identity. */
+  private readonly groups = new Map<number, { readonly name: DevComponent; readonly identity: ProcessIdentity | undefined }>();
   private stopping = false;
   private readonly abort = new AbortController();
   private stopped: Promise<void> | undefined;
@@ -59,7 +68,8 @@ export class Supervisor {
     specs: readonly ProcessSpec[],
     private readonly opts: SupervisorOptions,
   ) {
-    mkdirSync(opts.logsDir, { recursive: true, mode: 0o700 });
+    this.logsDir = path.resolve(opts.logsDir);
+    mkdirSync(this.logsDir, { recursive: true, mode: 0o700 });
     this.slots = specs.map((spec) => ({
       spec,
       child: undefined,
@@ -73,7 +83,7 @@ export class Supervisor {
   }
 
   logFile(name: DevComponent): string {
-    return path.join(this.opts.logsDir, `${name}.log`);
+    return path.join(this.logsDir, `${name}.log`);
   }
 
   /** Starts every component (database-gated ones once the gate passes); returns without waiting for them. */
@@ -93,14 +103,15 @@ export class Supervisor {
 
   private note(name: DevComponent, message: string): void {
     try {
-      appendFileSync(this.logFile(name), `[airflow-aws ${new Date().toISOString()}] ${message}\n`);
+      appendFileSync(this.logFile(name), supervisorLogLine(new Date(), message));
     } catch {
       // The log is best effort; supervision must not die because a disk is full.
     }
   }
 
   private changed(): void {
-    this.opts.onChange?.(this.states(), [...this.groups]);
+    const identities = [...this.groups.values()].flatMap((g) => (g.identity ? [g.identity] : []));
+    this.opts.onChange?.(this.states(), [...this.groups.keys()], identities);
   }
 
   private async launch(slot: Slot): Promise<void> {
@@ -116,7 +127,7 @@ export class Supervisor {
       if (this.stopping) return;
     }
     const [file, ...args] = slot.spec.argv;
-    this.note(slot.spec.name, `starting: ${slot.spec.argv.join(' ')}`);
+    this.note(slot.spec.name, `starting: ${[executablePath(file!, slot.spec.env['PATH']), ...args].join(' ')}`);
     // Output to a file descriptor, not a pipe: a pipe stays open while any descendant lives, so the exit of a
     // scheduler whose task processes survive it would never be noticed.
     const log = openSync(this.logFile(slot.spec.name), 'a', 0o600);
@@ -143,7 +154,7 @@ export class Supervisor {
     slot.pid = slot.child?.pid;
     slot.startedAt = Date.now();
     slot.state = 'running';
-    if (slot.pid !== undefined) this.groups.add(slot.pid);
+    if (slot.pid !== undefined) this.groups.set(slot.pid, { name: slot.spec.name, identity: identify(slot.pid) });
     this.changed();
     const result = await exited;
     const pgid = slot.pid;
@@ -159,7 +170,7 @@ export class Supervisor {
     slot.consecutiveCrashes = ranMs >= STABLE_AFTER_MS ? 1 : slot.consecutiveCrashes + 1;
     if (pgid !== undefined) {
       if (slot.spec.onCrash === 'kill-group') {
-        killGroup(pgid, 'SIGKILL');
+        this.signalGroup(pgid, 'SIGKILL');
         this.groups.delete(pgid);
       }
     }
@@ -183,28 +194,71 @@ export class Supervisor {
       for (const s of batch) {
         if (s.pid !== undefined) {
           this.note(s.spec.name, `stopping (${s.spec.stopSignal})`);
-          killGroup(s.pid, s.spec.stopSignal);
+          this.signalGroup(s.pid, s.spec.stopSignal);
         }
       }
       const pgids = batch.map((s) => s.pid).filter((p): p is number => p !== undefined);
       await waitGroupsGone(pgids, timeout);
       for (const p of pgids) {
-        if (groupAlive(p)) killGroup(p, 'SIGKILL');
+        if (groupAlive(p)) this.signalGroup(p, 'SIGKILL');
       }
       // Reaped, not just signalled: a zombie still counts as alive for `kill -0` and for our callers.
       await Promise.race([Promise.all(batch.map((s) => s.exited)), pause(5000)]);
       if (batch === airflow) {
         // Groups kept from crashed schedulers (task processes) must not outlive the environment.
-        const lingering = [...this.groups].filter((g) => !this.slots.some((s) => s.pid === g));
-        for (const g of lingering) killGroup(g, 'SIGTERM');
+        const lingering = [...this.groups.keys()].filter((g) => !this.slots.some((s) => s.pid === g));
+        for (const g of lingering) this.signalGroup(g, 'SIGTERM');
         await waitGroupsGone(lingering, Math.min(timeout, 10_000));
-        for (const g of lingering) if (groupAlive(g)) killGroup(g, 'SIGKILL');
+        for (const g of lingering) if (groupAlive(g)) this.signalGroup(g, 'SIGKILL');
       }
     }
     this.groups.clear();
     for (const s of this.slots) s.state = 'stopped';
     this.changed();
   }
+
+  /**
+   * Signals a group this supervisor started. While its leader is an unreaped child the pid cannot have been reused;
+   * once reaped, the group is signalled only if it still proves to be ours. Without /proc (no identity was
+   * recordable) our own bookkeeping is all there is: this process has watched the group since it started it.
+   */
+  private signalGroup(pgid: number, signal: NodeJS.Signals): void {
+    const slot = this.slots.find((s) => s.pid === pgid);
+    const unreaped = slot?.child !== undefined && slot.child.exitCode === null && slot.child.signalCode === null;
+    const group = this.groups.get(pgid);
+    if (unreaped || !group?.identity) {
+      killGroup(pgid, signal);
+      return;
+    }
+    const verdict = verifyGroup(group.identity, pgid);
+    if (verdict.kind === 'ours') killGroup(pgid, signal);
+    else if (verdict.kind !== 'gone') this.note(group.name, `not sending ${signal} to process group ${pgid}: ${verdict.why}`);
+  }
+}
+
+/** One line the supervisor writes into a component's log: ISO-8601 UTC timestamp first. */
+export function supervisorLogLine(now: Date, message: string): string {
+  return `${now.toISOString()} [airflow-aws supervisor] ${message}\n`;
+}
+
+/**
+ * The absolute path of what `spawn` runs for `file`: as given when absolute, resolved against the working
+ * directory when relative, looked up on the child's PATH when a bare name (as spawn does); the bare name if not found.
+ */
+export function executablePath(file: string, searchPath: string | undefined, cwd = process.cwd()): string {
+  if (path.isAbsolute(file)) return file;
+  if (file.includes('/')) return path.resolve(cwd, file);
+  for (const dir of (searchPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.resolve(cwd, dir, file);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here; next PATH entry.
+    }
+  }
+  return file;
 }
 
 export function groupAlive(pgid: number): boolean {
@@ -234,3 +288,30 @@ export async function waitGroupsGone(pgids: readonly number[], timeoutMs: number
   return pgids.every((p) => !groupAlive(p));
 }
 
+/** A process group named in a state file, with its leader's recorded identity (none in older state files). */
+export interface RecordedGroup {
+  readonly pgid: number;
+  readonly identity: ProcessIdentity | undefined;
+}
+
+/**
+ * Stops process groups recorded by a supervisor that is no longer there (stale state, `dev down` after a hard
+ * kill): SIGTERM, then SIGKILL to what is left after `timeoutMs`. Each signal goes only to a group that still
+ * proves to be ours at that moment; `leftAlone` hears about every live group that does not (never signalled).
+ */
+export async function stopRecordedGroups(
+  groups: readonly RecordedGroup[],
+  timeoutMs: number,
+  leftAlone: (pgid: number, verdict: Exclude<Verdict, { kind: 'ours' | 'gone' }>) => void,
+): Promise<void> {
+  const ours = (g: RecordedGroup): boolean => verifyGroup(g.identity, g.pgid).kind === 'ours';
+  const targets = groups.filter((g) => {
+    const verdict = verifyGroup(g.identity, g.pgid);
+    if (verdict.kind === 'foreign' || verdict.kind === 'unverifiable') leftAlone(g.pgid, verdict);
+    return verdict.kind === 'ours';
+  });
+  for (const g of targets) killGroup(g.pgid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (targets.some(ours) && Date.now() < deadline) await pause(200);
+  for (const g of targets) if (ours(g)) killGroup(g.pgid, 'SIGKILL');
+}

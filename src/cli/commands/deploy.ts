@@ -6,14 +6,6 @@ import type { DatabaseMasterValues, DatabaseTarget } from '../../k8s/model.js';
 import type { CommandContext } from '../context.js';
 import type { DeployFlags } from '../specs/kube.js';
 
-function seconds(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UserError(`${flag} must be a whole number of seconds, got "${v}"`, { code: 'BAD_FLAG', exitCode: EXIT_BAD_INPUT });
-  }
-  return n;
-}
-
 interface Target {
   readonly client: import('../../adapters/kube/client.js').KubeClient;
   readonly database: DatabaseTarget;
@@ -88,7 +80,7 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
       hint: 'build and push one with `airflow-aws image build` / `airflow-aws image push`, then pass its reference',
     });
   }
-  const timeoutMs = seconds(o.timeout, '--timeout') * 1000;
+  const timeoutMs = o.timeout * 1000;
   const target = await resolveTarget(ctx, config, o);
   const { deploy, planDeploy } = await import('../../adapters/kube/deploy.js');
   const req = {

@@ -205,7 +205,7 @@ export async function dockerUp(ctx: CommandContext, config: ResolvedConfig, path
       hint: 'see `airflow-aws dev logs` and `airflow-aws dev status`; stop with `airflow-aws dev down`',
     });
   }
-  announce(ctx, state, secrets, created, path.relative(ctx.cwd, paths.secretsFile));
+  announce(ctx, state, secrets, created, paths.secretsFile);
   return 0;
 }
 

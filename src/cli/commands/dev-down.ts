@@ -1,7 +1,9 @@
 /** `airflow-aws dev down [--purge]`: stop the local Airflow; keep the database unless --purge. */
-import { pidAlive, readState, removeState } from '../../adapters/fs/dev-state.js';
+import { readState, removeState } from '../../adapters/fs/dev-state.js';
+import { verifyProcess } from '../../adapters/proc/process-identity.js';
+import { recordedIdentity } from '../../dev/state.js';
 import type { CommandContext } from '../context.js';
-import { cleanupStale, purgeNative } from './dev-native.js';
+import { cleanupStale, purgeNative, supervisorRunning } from './dev-native.js';
 import { pathsFor } from './dev-shared.js';
 import { pause } from '../../adapters/proc/pause.js';
 
@@ -14,19 +16,21 @@ export async function devDownCommand(ctx: CommandContext, o: { purge: boolean })
     await dockerDown(ctx, config, paths, o.purge);
   } else if (state) {
     const pid = state.supervisorPid;
-    if (pid && pidAlive(pid) && pid !== process.pid) {
+    if (pid && supervisorRunning(state, ctx.out)) {
+      // Re-checked before each signal: the pid is only ours for as long as that process lives.
+      const ours = () => verifyProcess(recordedIdentity(state, pid), pid).kind === 'ours';
       ctx.out.step(`stopping the local Airflow (supervisor pid ${pid})`);
       process.kill(pid, 'SIGTERM');
       const deadline = Date.now() + 90_000;
-      while (pidAlive(pid) && Date.now() < deadline) await pause(250, ctx.signal);
-      if (pidAlive(pid)) {
+      while (ours() && Date.now() < deadline) await pause(250, ctx.signal);
+      if (ours()) {
         ctx.out.warn(`the supervisor (pid ${pid}) did not stop within 90 s; killing what it started`);
         process.kill(pid, 'SIGKILL');
       }
     }
     // Whatever is left (the supervisor was killed hard, or just now).
     const fresh = await readState(paths);
-    if (fresh) await cleanupStale(paths, fresh);
+    if (fresh) await cleanupStale(paths, fresh, ctx.out);
     await removeState(paths);
     ctx.out.success('local Airflow stopped');
   } else {

@@ -9,14 +9,14 @@ import type { CommandContext } from '../context.js';
 import { pathsFor } from './dev-shared.js';
 import { pause } from '../../adapters/proc/pause.js';
 
-export async function devLogsCommand(ctx: CommandContext, component: string | undefined, o: { follow: boolean; tail: string }): Promise<number> {
+export async function devLogsCommand(ctx: CommandContext, component: string | undefined, o: { follow: boolean; tail: number }): Promise<number> {
   const config = await ctx.config();
   const paths = pathsFor(config);
   const known = allComponents(config.airflowMajor);
   if (component !== undefined && !known.includes(component as DevComponent)) {
     throw new UserError(`unknown component "${component}"`, { code: 'BAD_ARGUMENT', exitCode: 2, hint: `one of: ${known.join(', ')}` });
   }
-  const tail = Number(o.tail);
+  const { tail } = o;
   const state = await readState(paths);
   if (state?.mode === 'docker') {
     const { dockerLogs } = await import('./dev-docker.js');

@@ -12,7 +12,6 @@ import {
   ensureStateDir,
   freePort,
   loadOrCreateSecrets,
-  pidAlive,
   portFree,
   readState,
   removeState,
@@ -31,17 +30,20 @@ import {
   reachableByOthers,
   type PostgresInstall,
 } from '../../adapters/postgres/native.js';
+import { identify, verifyProcess } from '../../adapters/proc/process-identity.js';
 import { ensureVenv, findPython } from '../../adapters/proc/python-venv.js';
 import { runChecked } from '../../adapters/proc/run-process.js';
-import { groupAlive, killGroup, Supervisor, waitGroupsGone } from '../../adapters/proc/supervisor.js';
+import { stopRecordedGroups, Supervisor } from '../../adapters/proc/supervisor.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
-import { airflowEnv, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
+import { airflowConfigFile, airflowEnv, CONTROLLED_AIRFLOW_CFG, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
 import { hasPackage } from '../../dev/lock.js';
 import type { DevPaths } from '../../dev/paths.js';
 import { venvDir } from '../../dev/paths.js';
 import { cleanBaseEnv, nativePlan } from '../../dev/plan.js';
+import type { Verdict } from '../../dev/process-identity.js';
+import { advanceProgress, formatProgress, progressDue, startProgress, type VenvPhase } from '../../dev/venv-progress.js';
 import type { DevSecrets } from '../../dev/secrets.js';
-import type { DevState } from '../../dev/state.js';
+import { recordedIdentity, type DevState } from '../../dev/state.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
 import { devCacheDir, loadLock, waitHealthy, type LoadedLock } from './dev-shared.js';
@@ -69,21 +71,46 @@ export async function prepareVenv(ctx: CommandContext, config: ResolvedConfig, p
   const cache = devCacheDir();
   const dir = venvDir(cache, lock.lock.sha256, interpreter.version);
   const started = Date.now();
-  let announced = false;
-  const venv = await ensureVenv({
-    dir,
-    python: interpreter,
-    lockFile: lock.file,
-    pipCacheDir: path.join(cache, 'pip'),
-    signal: ctx.signal,
-    onLine: (l) => {
-      if (!announced) {
-        ctx.out.step(`installing ${lock.lock.packages.length} locked packages into ${dir} (first run only; takes minutes)`);
-        announced = true;
-      }
-      ctx.out.debug(l);
-    },
-  });
+  // An updating line on a terminal; elsewhere (CI, `--detach`'s log file) a line at most every 10 s. With --verbose
+  // pip's own lines go through debug, so the status gets lines of its own instead of a line rewritten under them.
+  const inPlace = Boolean(ctx.out.progressStream.isTTY) && !ctx.out.verbose;
+  const intervalMs = inPlace ? 1000 : 10_000;
+  let progress = startProgress(lock.lock.packages.length);
+  let last: { atMs: number; phase: VenvPhase } | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  const show = (): void => {
+    const now = Date.now();
+    if (!progressDue(last, now, progress.phase, intervalMs)) return;
+    last = { atMs: now, phase: progress.phase };
+    const text = formatProgress(progress, now - started);
+    if (inPlace) ctx.out.progressStream.write(`\r\u001b[2K${text}`);
+    else ctx.out.step(text);
+  };
+  let venv: Awaited<ReturnType<typeof ensureVenv>>;
+  try {
+    venv = await ensureVenv({
+      dir,
+      python: interpreter,
+      lockFile: lock.file,
+      pipCacheDir: path.join(cache, 'pip'),
+      signal: ctx.signal,
+      onBuild: () => {
+        ctx.out.step(`building the virtualenv ${dir} from ${lock.lock.packages.length} locked packages (first run only; takes minutes)`);
+        show();
+        // pip is silent while it installs: the ticker keeps the elapsed time moving.
+        ticker = setInterval(show, 1000);
+        ticker.unref();
+      },
+      onLine: (l) => {
+        progress = advanceProgress(progress, l);
+        ctx.out.debug(l);
+        show();
+      },
+    });
+  } finally {
+    clearInterval(ticker);
+    if (inPlace && last) ctx.out.progressStream.write('\n');
+  }
   if (venv.created) ctx.out.success(`virtualenv ready in ${Math.round((Date.now() - started) / 1000)} s`);
   return { venv, lock };
 }
@@ -108,13 +135,31 @@ function postgresDataDir(paths: DevPaths, runAsRoot: boolean): string {
   return path.join(base, key);
 }
 
-/** Kills what a dead supervisor left behind and forgets its state. */
-export async function cleanupStale(paths: DevPaths, state: DevState): Promise<void> {
-  const groups = state.groups ?? [];
-  for (const g of groups) killGroup(g, 'SIGTERM');
-  await waitGroupsGone(groups, 15_000);
-  for (const g of groups) if (groupAlive(g)) killGroup(g, 'SIGKILL');
+type Reporter = Pick<CommandContext['out'], 'debug' | 'warn'>;
+
+/**
+ * Says why a live pid from the state file was left alone. A proven stranger (pid reused, machine rebooted) is
+ * expected and harmless: debug. An unverifiable one may be a leftover of ours the user must stop: a warning.
+ */
+export function reportLeftAlone(out: Reporter, what: string, verdict: Exclude<Verdict, { kind: 'ours' | 'gone' }>): void {
+  if (verdict.kind === 'foreign') out.debug(`not signalling ${what}: it is not ours (${verdict.why})`);
+  else out.warn(`not signalling ${what}: ${verdict.why}; if it is left over from airflow-aws, stop it yourself`);
+}
+
+/** Kills what a dead supervisor left behind (only what still proves to be ours) and forgets its state. */
+export async function cleanupStale(paths: DevPaths, state: DevState, out: Reporter): Promise<void> {
+  const groups = (state.groups ?? []).map((pgid) => ({ pgid, identity: recordedIdentity(state, pgid) }));
+  await stopRecordedGroups(groups, 15_000, (pgid, verdict) => reportLeftAlone(out, `process group ${pgid}`, verdict));
   await removeState(paths);
+}
+
+/** Whether the state's supervisor is running: alive AND provably the process that wrote the state. */
+export function supervisorRunning(state: DevState, out: Reporter): boolean {
+  const pid = state.supervisorPid;
+  if (!pid || pid === process.pid) return false;
+  const verdict = verifyProcess(recordedIdentity(state, pid), pid);
+  if (verdict.kind === 'foreign' || verdict.kind === 'unverifiable') reportLeftAlone(out, `the recorded supervisor pid ${pid}`, verdict);
+  return verdict.kind === 'ours';
 }
 
 /** `dev up --native` in the foreground: returns when the user stops it (Ctrl-C, SIGTERM, `dev down`). */
@@ -127,13 +172,13 @@ export async function runNativeForeground(
 ): Promise<number> {
   const previous = await readState(paths);
   if (previous) {
-    if (previous.supervisorPid && pidAlive(previous.supervisorPid) && previous.supervisorPid !== process.pid) {
+    if (supervisorRunning(previous, ctx.out)) {
       throw new UserError(`a local Airflow is already running for this project (pid ${previous.supervisorPid})`, {
         code: 'DEV_ALREADY_RUNNING',
         hint: 'see `airflow-aws dev status`, or stop it with `airflow-aws dev down`',
       });
     }
-    if (previous.mode === 'native') await cleanupStale(paths, previous);
+    if (previous.mode === 'native') await cleanupStale(paths, previous, ctx.out);
   }
   if (!(await portFree(opts.port))) {
     throw new UserError(`port ${opts.port} on 127.0.0.1 is in use`, {
@@ -159,11 +204,12 @@ export async function runNativeForeground(
   // Remember a data dir outside the state dir: `down --purge` must find it even if AIRFLOW_AWS_CACHE changed since.
   if (dataDir !== paths.pgDataDir) await writePrivate(path.join(paths.stateDir, POSTGRES_POINTER), `${dataDir}\n`);
   const cluster = await ensureCluster({ install, dataDir, password: secrets.postgresPassword, runAs, signal: ctx.signal });
-  if (cluster.created) ctx.out.step(`created a PostgreSQL ${install.major} cluster in ${path.relative(ctx.cwd, dataDir) || dataDir}`);
+  if (cluster.created) ctx.out.step(`created a PostgreSQL ${install.major} cluster in ${path.resolve(dataDir)}`);
   const pgPort = await freePort();
 
   await mkdir(paths.airflowHome, { recursive: true, mode: 0o700 });
   await mkdir(paths.taskLogsDir, { recursive: true, mode: 0o700 });
+  await writePrivate(airflowConfigFile(paths.airflowHome), CONTROLLED_AIRFLOW_CFG);
   const simpleAuthFile = path.join(paths.airflowHome, 'simple_auth_manager_passwords.json');
   if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile, simpleAuthPasswordsJson(secrets));
 
@@ -193,6 +239,7 @@ export async function runNativeForeground(
 
   let migrated = false;
   const startedAt = new Date().toISOString();
+  const self = identify(process.pid);
   const baseState: DevState = {
     version: 1,
     mode: 'native',
@@ -203,13 +250,19 @@ export async function runNativeForeground(
     startedAt,
     venv: venv.dir,
     postgresDataDir: dataDir,
+    identities: self ? [self] : [],
   };
   let lastWrite = Promise.resolve();
   const supervisor = new Supervisor(specs, {
     logsDir: paths.logsDir,
     databaseReady: async (signal) => migrated && (await postgresReady(install, pgPort, signal)),
-    onChange: (states, groups) => {
-      const snapshot: DevState = { ...baseState, groups, components: states.map((s) => ({ ...s, ...(s.pid ? { pid: s.pid } : {}) })) };
+    onChange: (states, groups, identities) => {
+      const snapshot: DevState = {
+        ...baseState,
+        groups,
+        components: states.map((s) => ({ ...s, ...(s.pid ? { pid: s.pid } : {}) })),
+        identities: [...(baseState.identities ?? []), ...identities],
+      };
       lastWrite = lastWrite.then(() => writeState(paths, snapshot)).catch(() => undefined);
     },
   });

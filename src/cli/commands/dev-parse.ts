@@ -1,12 +1,16 @@
 /**
  * `airflow-aws dev parse`: import every DAG like the DAG processor does and report import errors as
  * `dags/file.py:LINE: Error: message`; exit 1 when there are any. Needs no running environment (CI-friendly).
+ * Python files that DAG discovery's safe mode skips are reported as warnings (`skipped` in --json): they do not
+ * change the exit code, since a helper module without DAGs is legitimate.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runProcess } from '../../adapters/proc/run-process.js';
-import { formatProblem, PARSE_SCRIPT, readParseOutput, type ParseResult } from '../../dev/parse.js';
+import { scanDagFolder } from '../../adapters/fs/dag-folder.js';
+import { defaultIgnoreSyntax } from '../../dev/dag-discovery.js';
+import { formatProblem, PARSE_SCRIPT, readParseOutput, safeModeWarning, type ParseResult } from '../../dev/parse.js';
 import { cleanBaseEnv } from '../../dev/plan.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
@@ -16,6 +20,8 @@ export async function devParseCommand(ctx: CommandContext, o: { native: boolean;
   const config = await ctx.config();
   const dagsDir = path.resolve(config.projectDir, config.image.dagsDir);
   const display = path.relative(ctx.cwd, dagsDir) || '.';
+  // DagBag applies the same heuristic and .airflowignore, but does not say what it left out.
+  const { skipped } = await scanDagFolder(dagsDir, { major: config.airflowMajor, syntax: defaultIgnoreSyntax(config.airflowMajor) });
   let result: ParseResult;
   const useDocker = !o.native && (await (await import('./dev-docker.js')).dockerEngineAnswers()) && (await (await import('./dev-docker.js')).imageForParse(ctx, config));
   if (useDocker) {
@@ -47,8 +53,14 @@ export async function devParseCommand(ctx: CommandContext, o: { native: boolean;
       await rm(home, { recursive: true, force: true });
     }
   }
+  for (const rel of skipped) ctx.out.warn(safeModeWarning(rel, display));
+  if (skipped.length) ctx.out.info('  Airflow imports only Python files that mention both "airflow" and "dag" ([core] dag_discovery_safe_mode)');
   if (o.json) {
-    ctx.out.dataJson({ dags: result.dags.map((d) => d.dag_id), import_errors: result.problems.map((p) => ({ file: path.join(display, p.file), line: p.line ?? null, message: p.message, traceback: p.traceback })) });
+    ctx.out.dataJson({
+      dags: result.dags.map((d) => d.dag_id),
+      import_errors: result.problems.map((p) => ({ file: path.join(display, p.file), line: p.line ?? null, message: p.message, traceback: p.traceback })),
+      skipped: skipped.map((rel) => path.join(display, rel)),
+    });
   } else {
     for (const p of result.problems) {
       ctx.out.data(formatProblem(p, display));

@@ -111,13 +111,16 @@ export async function waitHealthy(
 }
 
 
-/** What the user needs after `up`: the URL, and the credentials — in full only the first time. */
+/**
+ * What the user needs after `up`: the URL, and the credentials. The password itself is shown once, and only to a
+ * terminal: stderr that is a pipe or a file ends up in CI logs and tees. Otherwise we say where to read it.
+ */
 export function announce(ctx: CommandContext, state: DevState, secrets: DevSecrets, firstTime: boolean, secretsFile: string): void {
   ctx.out.success(`Airflow is up: http://localhost:${state.apiPort}`);
-  if (firstTime) {
+  if (firstTime && ctx.out.terminal) {
     ctx.out.info(`  login: ${secrets.adminUser} / ${secrets.adminPassword}   (shown once; kept in ${secretsFile})`);
   } else {
-    ctx.out.info(`  login: ${secrets.adminUser} (password in ${secretsFile})`);
+    ctx.out.info(`  login: ${secrets.adminUser}; password: "adminPassword" in ${secretsFile} (mode 0600)`);
   }
   ctx.out.info('  next: `airflow-aws dev run-dag <dag_id>`, `airflow-aws dev logs -f`, `airflow-aws dev down`');
 }

@@ -1,6 +1,7 @@
 /** `airflow-aws dev status`: mode, URL, each component and the API's own health report. */
-import { pidAlive, readState } from '../../adapters/fs/dev-state.js';
-import { apiBaseUrl } from '../../dev/state.js';
+import { readState } from '../../adapters/fs/dev-state.js';
+import { verifyProcess } from '../../adapters/proc/process-identity.js';
+import { apiBaseUrl, recordedIdentity } from '../../dev/state.js';
 import type { CommandContext } from '../context.js';
 import { apiClient, isHealthy, pathsFor } from './dev-shared.js';
 
@@ -13,10 +14,12 @@ export async function devStatusCommand(ctx: CommandContext, o: { json: boolean }
     else ctx.out.data('not running (start it with `airflow-aws dev up`)');
     return 3;
   }
-  const supervisorAlive = state.mode === 'docker' || pidAlive(state.supervisorPid);
+  // Alive means the recorded process itself, not whoever holds its pid now (after a reboot or a wrap-around).
+  const ours = (pid: number | undefined): boolean => !!pid && verifyProcess(recordedIdentity(state, pid), pid).kind === 'ours';
+  const supervisorAlive = state.mode === 'docker' || ours(state.supervisorPid);
   const api = await apiClient(paths, state, ctx.signal);
   const health = await api.health();
-  let components: { name: string; state: string; pid: number | null; restarts: number }[] = (state.components ?? []).map((c) => ({ name: c.name as string, state: c.pid && pidAlive(c.pid) ? c.state : c.state === 'running' ? 'exited' : c.state, pid: c.pid ?? null, restarts: c.restarts }));
+  let components: { name: string; state: string; pid: number | null; restarts: number }[] = (state.components ?? []).map((c) => ({ name: c.name as string, state: ours(c.pid) ? c.state : c.state === 'running' ? 'exited' : c.state, pid: c.pid ?? null, restarts: c.restarts }));
   if (state.mode === 'docker') {
     const { dockerComponentStates } = await import('./dev-docker.js');
     components = await dockerComponentStates(config.name);

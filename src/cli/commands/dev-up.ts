@@ -10,16 +10,16 @@ import { ensureStateDir, loadOrCreateSecrets, pidAlive, readState } from '../../
 import { AirflowApi } from '../../adapters/airflow-api.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
-import { runNativeForeground } from './dev-native.js';
+import { runNativeForeground, supervisorRunning } from './dev-native.js';
 import { announce, isHealthy, pathsFor } from './dev-shared.js';
 import { pause } from '../../adapters/proc/pause.js';
 
 export interface DevUpOptions {
   readonly native: boolean;
-  readonly port: string;
+  readonly port: number;
   readonly detach: boolean;
   readonly python?: string;
-  readonly wait: string;
+  readonly wait: number;
   readonly image?: string;
   readonly postgresImage?: string;
   /** Internal: this process is the detached supervisor started by `dev up --detach`. */
@@ -27,14 +27,7 @@ export interface DevUpOptions {
 }
 
 export async function devUpCommand(ctx: CommandContext, o: DevUpOptions): Promise<number> {
-  const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UserError(`--port must be a TCP port, got ${o.port}`, { code: 'BAD_FLAG', exitCode: 2 });
-  }
-  const waitSeconds = Number(o.wait);
-  if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) {
-    throw new UserError(`--wait must be a positive number of seconds, got ${o.wait}`, { code: 'BAD_FLAG', exitCode: 2 });
-  }
+  const { port, wait: waitSeconds } = o;
   const config = await ctx.config();
   const paths = pathsFor(config);
   let mode: 'native' | 'docker' = 'native';
@@ -57,7 +50,7 @@ export async function devUpCommand(ctx: CommandContext, o: DevUpOptions): Promis
   await ensureStateDir(paths);
   const { created } = await loadOrCreateSecrets(paths);
   return runNativeForeground(ctx, config, paths, { port, waitSeconds, ...(o.python ? { python: o.python } : {}) }, (state, secrets) =>
-    announce(ctx, state, secrets, created && !o.supervised, path.relative(ctx.cwd, paths.secretsFile)),
+    announce(ctx, state, secrets, created && !o.supervised, paths.secretsFile),
   );
 }
 
@@ -71,7 +64,8 @@ async function detachNative(
   o: { port: number; waitSeconds: number; python: string | undefined },
 ): Promise<number> {
   const existing = await readState(paths);
-  if (existing?.supervisorPid && pidAlive(existing.supervisorPid)) {
+  // Verified against the recorded process identity: a reused pid must not block (or be mistaken for) our supervisor.
+  if (existing && supervisorRunning(existing, ctx.out)) {
     throw new UserError(`a local Airflow is already running for this project (pid ${existing.supervisorPid})`, {
       code: 'DEV_ALREADY_RUNNING',
       hint: 'see `airflow-aws dev status`, or stop it with `airflow-aws dev down`',
@@ -90,7 +84,7 @@ async function detachNative(
   child.unref();
   let exited = false;
   child.once('exit', () => (exited = true));
-  ctx.out.step(`started the supervisor (pid ${child.pid}); output in ${path.relative(ctx.cwd, logFile)}`);
+  ctx.out.step(`started the supervisor (pid ${child.pid}); output in ${logFile}`);
   const deadline = Date.now() + (o.waitSeconds + 1200) * 1000; // the first run also builds the virtualenv
   let api: AirflowApi | undefined;
   while (Date.now() < deadline && !ctx.signal.aborted) {
@@ -99,14 +93,14 @@ async function detachNative(
       throw new UserError('the local Airflow supervisor exited before Airflow became healthy', {
         code: 'DEV_UP_FAILED',
         details: tail,
-        hint: `see ${path.relative(ctx.cwd, logFile)} and \`airflow-aws dev logs\``,
+        hint: `see ${logFile} and \`airflow-aws dev logs\``,
       });
     }
     const state = await readState(paths);
     if (state && state.supervisorPid === child.pid) {
       api ??= new AirflowApi({ baseUrl: `http://127.0.0.1:${state.apiPort}`, major: state.airflowMajor, username: secrets.adminUser, password: secrets.adminPassword });
       if (isHealthy(await api.health(), state.airflowMajor)) {
-        announce(ctx, state, secrets, created, path.relative(ctx.cwd, paths.secretsFile));
+        announce(ctx, state, secrets, created, paths.secretsFile);
         return 0;
       }
     }

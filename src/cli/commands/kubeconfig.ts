@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
 import { UserError } from '../../errors/user-error.js';
@@ -22,13 +23,38 @@ interface KubeconfigDoc {
   [k: string]: unknown;
 }
 
+/** This package's launcher (dist/src/cli/commands/ -> bin/), the script `airflow-aws` names when installed. */
+const LAUNCHER = fileURLToPath(new URL('../../../../bin/airflow-aws.js', import.meta.url));
+
+/**
+ * How kubectl starts `airflow-aws eks-token`: the Node binary running this command and this package's launcher, both
+ * by absolute path. After `npm ci` or through npx, `airflow-aws` is not on PATH; kubectl runs exec plugins with its
+ * own PATH (often smaller in IDEs and GUIs), and the launcher's `#!/usr/bin/env node` would still need node on it.
+ * The cost: the context names this install and this Node, so rerun `airflow-aws kubeconfig` after moving either.
+ * @see https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins
+ */
+export function eksExecPlugin(): { readonly command: string; readonly args: readonly string[] } {
+  return { command: process.execPath, args: [LAUNCHER] };
+}
+
 /**
  * Pure: merge one cluster/user/context triple into a kubeconfig document, replacing entries of the same name.
- * The user is an exec credential plugin: kubectl runs `airflow-aws eks-token` for every token it needs.
+ * The user is an exec credential plugin: kubectl runs `<command> <commandArgs...> eks-token ...` for every token
+ * it needs (see eksExecPlugin).
  */
 export function mergeEksContext(
   doc: KubeconfigDoc,
-  e: { alias: string; endpoint: string; caData: string; clusterName: string; region: string; setCurrent: boolean; command: string },
+  e: {
+    alias: string;
+    endpoint: string;
+    caData: string;
+    clusterName: string;
+    region: string;
+    setCurrent: boolean;
+    command: string;
+    /** Arguments before `eks-token`, e.g. the launcher script when `command` is node. @default [] */
+    commandArgs?: readonly string[];
+  },
 ): KubeconfigDoc {
   const put = (list: Named[] | undefined, item: Named): Named[] => [...(list ?? []).filter((x) => x.name !== item.name), item];
   return {
@@ -42,7 +68,7 @@ export function mergeEksContext(
         exec: {
           apiVersion: 'client.authentication.k8s.io/v1beta1',
           command: e.command,
-          args: ['eks-token', '--cluster-name', e.clusterName, '--region', e.region],
+          args: [...(e.commandArgs ?? []), 'eks-token', '--cluster-name', e.clusterName, '--region', e.region],
           interactiveMode: 'Never',
           provideClusterInfo: false,
         },
@@ -81,6 +107,7 @@ export async function kubeconfigCommand(ctx: CommandContext, o: KubeconfigFlags)
       throw new UserError(`cannot read kubeconfig ${file}: ${(e as Error).message}`, { code: 'KUBECONFIG_INVALID', exitCode: 2 });
     }
   }
+  const plugin = eksExecPlugin();
   const merged = mergeEksContext(doc, {
     alias,
     endpoint: need(STACK_OUTPUTS.clusterEndpoint),
@@ -88,7 +115,8 @@ export async function kubeconfigCommand(ctx: CommandContext, o: KubeconfigFlags)
     clusterName: need(STACK_OUTPUTS.clusterName),
     region: config.region,
     setCurrent: o.setCurrent,
-    command: 'airflow-aws',
+    command: plugin.command,
+    commandArgs: plugin.args,
   });
   // YAML 1.1 output: kubectl's Go parser reads unquoted y/n/yes/no/on/off as booleans.
   const text = stringify(merged, { version: '1.1' });

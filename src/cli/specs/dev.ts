@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { countFlag, portFlag, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export function registerDevCommands(program: Command, run: Runner): void {
@@ -14,10 +15,10 @@ export function registerDevCommands(program: Command, run: Runner): void {
     .command('up')
     .description('start PostgreSQL and the Airflow components (API/UI, scheduler, DAG processor, triggerer) with the LocalExecutor')
     .option('--native', 'no Docker: a virtualenv from the lock and the machine\'s PostgreSQL (the default when no Docker engine answers)', false)
-    .option('--port <port>', 'UI/API port on localhost', '8080')
+    .option('--port <port>', 'UI/API port on localhost', portFlag, 8080)
     .option('-d, --detach', 'native mode: run in the background and return once healthy (Docker mode always does)', false)
     .option('--python <path>', 'native mode: Python interpreter for the virtualenv (default: python<airflow.python>)')
-    .option('--wait <seconds>', 'how long to wait for a healthy API', '300')
+    .option('--wait <seconds>', 'how long to wait for a healthy API', secondsFlag, 300)
     .option('--image <ref>', 'Docker mode: Airflow image to run (default: the project image from `airflow-aws image build`)')
     .option('--postgres-image <ref>', 'Docker mode: PostgreSQL image (POSTGRES_* variables as the official image)', 'postgres:16-bookworm')
     .addOption(new Option('--supervised').hideHelp().default(false))
@@ -25,7 +26,7 @@ export function registerDevCommands(program: Command, run: Runner): void {
       'after',
       examples('airflow-aws dev up', 'airflow-aws dev up --native            # foreground; Ctrl-C stops everything', 'airflow-aws dev up --native --detach --port 8081'),
     )
-    .action(async (o: { native: boolean; port: string; detach: boolean; python?: string; wait: string; image?: string; postgresImage?: string; supervised: boolean }) =>
+    .action(async (o: { native: boolean; port: number; detach: boolean; python?: string; wait: number; image?: string; postgresImage?: string; supervised: boolean }) =>
       run(false, async (ctx) => (await import('../commands/dev-up.js')).devUpCommand(ctx, o)),
     );
 
@@ -48,9 +49,9 @@ export function registerDevCommands(program: Command, run: Runner): void {
     .description('print component logs (postgres, api-server, scheduler, dag-processor, triggerer); all when none is given')
     .argument('[component]', 'one component')
     .option('-f, --follow', 'keep printing new lines', false)
-    .option('--tail <lines>', 'lines of history per component', '100')
+    .option('--tail <lines>', 'lines of history per component', countFlag, 100)
     .addHelpText('after', examples('airflow-aws dev logs scheduler', 'airflow-aws dev logs -f'))
-    .action(async (component: string | undefined, o: { follow: boolean; tail: string }) =>
+    .action(async (component: string | undefined, o: { follow: boolean; tail: number }) =>
       run(false, async (ctx) => (await import('../commands/dev-logs.js')).devLogsCommand(ctx, component, o)),
     );
 
@@ -59,10 +60,10 @@ export function registerDevCommands(program: Command, run: Runner): void {
     .description('trigger a DAG through the REST API, wait, print task states; on failure print the failing task logs (exit 1)')
     .argument('<dag_id>', 'the DAG to run')
     .option('--conf <json>', 'run configuration (a JSON object)')
-    .option('--timeout <seconds>', 'give up after this long (exit 124)', '600')
+    .option('--timeout <seconds>', 'give up after this long (exit 124)', secondsFlag, 600)
     .option('--json', 'print the result as JSON', false)
     .addHelpText('after', examples('airflow-aws dev run-dag example_pipeline', 'airflow-aws dev run-dag etl --conf \'{"day": "2024-01-01"}\' --timeout 120'))
-    .action(async (dagId: string, o: { conf?: string; timeout: string; json: boolean }) =>
+    .action(async (dagId: string, o: { conf?: string; timeout: number; json: boolean }) =>
       run(o.json, async (ctx) => (await import('../commands/dev-run-dag.js')).devRunDagCommand(ctx, dagId, o)),
     );
 

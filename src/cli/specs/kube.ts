@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export interface DeployFlags {
@@ -10,7 +11,7 @@ export interface DeployFlags {
   readonly baseUrl?: string;
   readonly dryRun: boolean;
   readonly forceConflicts: boolean;
-  readonly timeout: string;
+  readonly timeout: number;
   readonly json: boolean;
 }
 
@@ -35,7 +36,7 @@ export function registerKubeCommands(program: Command, run: Runner): void {
     .option('--base-url <url>', 'public URL of the UI (default http://localhost:8080, for kubectl port-forward)')
     .option('--dry-run', 'show what would change (server-side dry run); change nothing', false)
     .option('--force-conflicts', 'take over fields another tool (kubectl edit/scale) changed on our workloads', false)
-    .option('--timeout <seconds>', 'bound on each wait (Jobs, rollouts)', '900')
+    .option('--timeout <seconds>', 'bound on each wait (Jobs, rollouts)', secondsFlag, 900)
     .option('--json', 'print the result as JSON', false)
     .addHelpText(
       'after',

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createDevProject, processAlive, waitFor, type DevProject } from '../../support/dev-project.js';
 import { formatLogContent } from '../../../src/dev/api-shapes.js';
+import { CONTROLLED_AIRFLOW_CFG } from '../../../src/dev/airflow-env.js';
 
 let project: DevProject;
 let firstRunId: string;
@@ -39,7 +40,14 @@ describe('dev (native mode) with real Airflow and PostgreSQL', { timeout: 3_600_
     const r = await project.cli(['dev', 'up', '--native', '--detach', '--port', String(await freeApiPort())], 900_000);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Airflow is up: http:\/\/localhost:\d+/);
-    assert.match(r.stderr, /login: admin \/ \S+ +\(shown once/);
+    // stderr is a pipe here, as in CI: the password is not printed, only where to read it.
+    const secretsFile = path.join(project.dir, '.airflow-aws', 'dev', 'secrets.json');
+    const { adminPassword } = JSON.parse((await import('node:fs')).readFileSync(secretsFile, 'utf8')) as { adminPassword: string };
+    assert.ok(!r.stderr.includes(adminPassword), 'the admin password must not reach a non-terminal');
+    assert.ok(r.stderr.includes(`login: admin; password: "adminPassword" in ${secretsFile} (mode 0600)`), r.stderr);
+    // Airflow found our airflow.cfg and wrote none of its own (no SQLite URL, no second set of secrets on disk).
+    const cfg = (await import('node:fs')).readFileSync(path.join(project.dir, '.airflow-aws', 'dev', 'airflow-home', 'airflow.cfg'), 'utf8');
+    assert.equal(cfg, CONTROLLED_AIRFLOW_CFG);
     const status = await project.cli(['dev', 'status', '--json']);
     assert.equal(status.code, 0, status.stdout + status.stderr);
     const s = JSON.parse(status.stdout) as { healthy: boolean; mode: string; components: { name: string; state: string }[] };
@@ -82,6 +90,18 @@ describe('dev (native mode) with real Airflow and PostgreSQL', { timeout: 3_600_
     assert.match(r.stderr, /log of explode \(try 1\)/);
     assert.match(r.stderr, /ValueError: fixture failure: the answer was 42/);
     assert.match(r.stderr, /failing_pipeline\.py", line 17, in explode/);
+  });
+
+  it('run-dag fails fast with exit 2 on an unknown DAG id, naming the closest known DAG first', { timeout: 300_000 }, async () => {
+    const started = Date.now();
+    const r = await project.cli(['dev', 'run-dag', 'example_pipelin', '--timeout', '600'], 300_000);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(seconds < 120, `took ${seconds} s: it waited instead of failing once the DAG folder was parsed`);
+    assert.match(r.stderr, /Airflow does not know a DAG "example_pipelin"/);
+    assert.match(r.stderr, /known DAGs, closest first: example_pipeline, /);
+    assert.match(r.stderr, /dags\/broken_dag\.py(?::\d+)?: ModuleNotFoundError: No module named 'airflow_aws_no_such_module'/);
+    assert.match(r.stderr, /hint: did you mean example_pipeline\?/);
   });
 
   it('a run survives the scheduler being killed while its task runs', { timeout: 900_000 }, async () => {
@@ -158,6 +178,15 @@ describe('dev (native mode) with real Airflow and PostgreSQL', { timeout: 3_600_
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(stateDir), false);
     assert.equal(existsSync(dataDir), false);
+  });
+
+  it('parse warns about a Python file safe mode skips (stderr, and `skipped` in --json) and keeps its exit code', { timeout: 1_800_000 }, async () => {
+    const r = await project.cli(['dev', 'parse', '--native', '--json'], 1_800_000);
+    assert.equal(r.code, 1, r.stderr); // the broken DAG still fails it; the warning does not change that
+    assert.match(r.stderr, /^warning: skipped by safe mode: dags\/plain_helpers\.py$/m);
+    const parsed = JSON.parse(r.stdout) as { dags: string[]; skipped: string[] };
+    assert.deepEqual(parsed.skipped, ['dags/plain_helpers.py']);
+    assert.deepEqual(parsed.dags, ['example_pipeline', 'failing_pipeline', 'slow_pipeline']);
   });
 });
 

@@ -84,4 +84,46 @@ describe('help and version', () => {
     assert.equal((await runCli(['deploy-everything'])).code, 2);
     assert.equal((await runCli(['validate', '--nope'])).code, 2);
   });
+
+  // --help must not make a command that does not exist look like one that does.
+  const unknown: readonly [string[], RegExp][] = [
+    [['nosuch', '--help'], /^error: unknown command 'nosuch'$/m],
+    [['nosuch'], /^error: unknown command 'nosuch'$/m],
+    [['-c', 'x.yaml', 'valdate', '-h'], /^error: unknown command 'valdate' — did you mean 'validate'\?$/m],
+    [['dev', 'stauts', '--help'], /^error: unknown command 'dev stauts' — did you mean 'dev status'\?$/m],
+    [['help', 'nosuch'], /^error: unknown command 'nosuch'$/m],
+  ];
+  for (const [args, message] of unknown) {
+    it(`says unknown command and exits 2: airflow-aws ${args.join(' ')}`, async () => {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '', 'no help on stdout');
+    });
+  }
+
+  it('still shows help for a real command with arguments and --help', async () => {
+    const r = await runCli(['dev', 'run-dag', 'anything', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Usage: airflow-aws dev run-dag/);
+  });
+
+  // Numeric flags are parsed once, by commander, before any command runs (no config file is needed to get here).
+  const badNumbers: readonly string[][] = [
+    ['dev', 'logs', '--tail', 'abc'],
+    ['dev', 'logs', '--tail', '-1'],
+    ['dev', 'up', '--port', '0'],
+    ['dev', 'up', '--port', '70000'],
+    ['dev', 'up', '--wait', '5s'],
+    ['dev', 'run-dag', 'x', '--timeout', '1.5'],
+    ['deploy', '--timeout', 'soon'],
+  ];
+  for (const args of badNumbers) {
+    it(`refuses ${args.join(' ')} with exit 2, naming the flag and the value`, async () => {
+      const r = await runCli(args, { cwd: tempDir() });
+      assert.equal(r.code, 2, r.stderr);
+      const [flag, value] = args.slice(-2);
+      assert.match(r.stderr, new RegExp(`option '${flag} <[a-z]+>' argument '${value!.replace('.', '\\.')}' is invalid`));
+    });
+  }
 });

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { groupAlive, Supervisor, type SupervisedState } from '../../../src/adapters/proc/supervisor.js';
+import { identify } from '../../../src/adapters/proc/process-identity.js';
 import type { ProcessSpec } from '../../../src/dev/plan.js';
+import type { ProcessIdentity } from '../../../src/dev/process-identity.js';
 
 let dir: string;
 
@@ -114,5 +116,32 @@ describe('native supervisor', () => {
     assert.equal(alive(child!), false);
     assert.equal(groupAlive(pid!), false);
     assert.match(await readFile(path.join(dir, 'logs', 'triggerer.log'), 'utf8'), /ignoring SIGTERM/);
+  });
+
+  it('starts its own log lines with a UTC timestamp, names the absolute executable, and records each leader\'s identity', async () => {
+    // A bare command name, found on the child's PATH the way spawn finds it: the log must say which file ran.
+    const bare = { ...spec('dag-processor', 'steady', false), argv: [path.basename(process.execPath), path.join(dir, 'component.cjs'), 'dag-processor', dir, 'steady'] };
+    const withPath = { ...bare, env: { PATH: `/nonexistent${path.delimiter}${path.dirname(process.execPath)}` } };
+    let identities: readonly ProcessIdentity[] = [];
+    const sup = new Supervisor([withPath], {
+      logsDir: path.join(dir, 'logs'),
+      databaseReady: async () => true,
+      stopTimeoutMs: 2000,
+      onChange: (_s, _g, ids) => (identities = ids.length ? ids : identities),
+    });
+    sup.start();
+    await until('the component to start', () => existsSync(path.join(dir, 'dag-processor.pids')));
+    const [pid] = await pids('dag-processor');
+    assert.deepEqual(identities, [identify(pid!)]);
+    await sup.stop();
+    const lines = (await readFile(path.join(dir, 'logs', 'dag-processor.log'), 'utf8')).split('\n');
+    const starting = lines.find((l) => l.includes('starting:'));
+    assert.ok(starting, lines.join('\n'));
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) \[airflow-aws supervisor\] starting: (\S+) /.exec(starting);
+    assert.ok(m, `not a timestamped supervisor line: ${starting}`);
+    assert.ok(Math.abs(Date.parse(m[1]!) - Date.now()) < 60_000, `timestamp ${m[1]} is not now in UTC`);
+    assert.ok(path.isAbsolute(m[2]!), `the executable is not an absolute path: ${m[2]}`);
+    assert.equal(m[2], process.execPath);
+    for (const l of lines.filter((x) => x.includes('[airflow-aws supervisor]'))) assert.match(l, /^\d{4}-\d\d-\d\dT[\d:.]+Z /);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validatorPath, writeVariantTemplates } from './tools.js';
@@ -27,11 +27,13 @@ const ALLOWED_WARNINGS: Readonly<Record<string, { readonly why: string; readonly
 
 describe('cfn-lint', () => {
   let dir = '';
+  let files: string[] = [];
   let matches: CfnLintMatch[] = [];
   before(() => {
     const bin = validatorPath('cfn-lint');
     const written = writeVariantTemplates();
     dir = written.dir;
+    files = written.files;
     let out: string;
     try {
       out = execFileSync(bin, ['--format', 'json', '--', ...written.files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -56,7 +58,20 @@ describe('cfn-lint', () => {
 
   it('really reads the templates (the known W3005 shows on the new-VPC variants)', () => {
     const files = new Set(matches.filter((m) => m.Rule.Id === 'W3005').map((m) => path.basename(path.dirname(m.Filename))));
-    assert.deepEqual([...files].sort(), ['arm-local-multiaz-private', 'defaults']);
+    assert.deepEqual([...files].sort(), ['airflow2-previous-versions', 'arm-local-multiaz-private', 'defaults']);
+  });
+
+  // E3691/W3691 (engine version known, not deprecated) only speak about the versions in the templates: make sure
+  // the current defaults and the previous ones are among them.
+  it('lints the current default versions (EKS 1.36, PostgreSQL 18.3) and the previous ones (1.35, 17.6)', () => {
+    const versions = (variant: string) => {
+      const file = files.find((f) => path.basename(path.dirname(f)) === variant)!;
+      const resources = Object.values((JSON.parse(readFileSync(file, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }).Resources);
+      const of = (type: string, key: string) => resources.find((r) => r.Type === type)?.Properties[key];
+      return [of('AWS::EKS::Cluster', 'Version'), of('AWS::RDS::DBInstance', 'EngineVersion'), of('AWS::RDS::DBParameterGroup', 'Family')];
+    };
+    assert.deepEqual(versions('defaults'), ['1.36', '18.3', 'postgres18']);
+    assert.deepEqual(versions('airflow2-previous-versions'), ['1.35', '17.6', 'postgres17']);
   });
 
   it('reports only the warnings we keep, each justified', () => {

@@ -74,6 +74,14 @@ database: {multiAz: true}
 network: {vpc: {maxAzs: 3, natGateways: 3}}
 `),
   },
+  {
+    // What existing deployments run: the previous defaults (Kubernetes 1.35; PostgreSQL 17.6, still the derived
+    // default of Airflow 2) must stay clean, not only the current ones (1.36, 18.3 in "defaults").
+    name: 'airflow2-previous-versions',
+    config: testConfig(`airflow: {version: 2.11.0}
+cluster: {kubernetesVersion: "1.35"}
+`),
+  },
 ];
 
 /** Writes each variant's template to `<dir>/<variant>/<stack>.template.json`; returns the directory and files. */

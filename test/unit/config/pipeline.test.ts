@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseConfig } from '../../../src/config/load.js';
-import { closest, ConfigError, formatPath } from '../../../src/config/problems.js';
+import { ConfigError, formatPath } from '../../../src/config/problems.js';
+import { closestFirst, likelyTypo } from '../../../src/text/similarity.js';
 import { instanceArchitecture } from '../../../src/config/rules.js';
 import { starterConfig } from '../../../src/config/starter.js';
 
@@ -25,6 +26,8 @@ describe('config defaults', () => {
     assert.equal(c.airflow.executor, 'KubernetesExecutor');
     assert.deepEqual(c.network, { kind: 'new', cidr: '10.0.0.0/16', maxAzs: 2, natGateways: 1, flowLogRetentionDays: 30 });
     assert.equal(c.database.deletionProtection, true);
+    assert.equal(c.database.engineVersion, '18.3');
+    assert.equal(c.cluster.kubernetesVersion, '1.36');
     assert.equal(c.cluster.nodeGroup.desiredSize, 2);
     assert.equal(c.kubernetes.namespace, 'airflow');
     assert.equal(c.projectDir, '/project');
@@ -42,6 +45,13 @@ describe('config defaults', () => {
       'existing',
     ],
     ['partial vpc keeps other defaults', 'network:\n  vpc:\n    natGateways: 2\n', (c) => c.network.kind === 'new' && c.network.cidr, '10.0.0.0/16'],
+    // PostgreSQL 18 only where the Airflow line supports it; earlier lines keep the previous default.
+    ['PostgreSQL 18 on Airflow 3.3', 'airflow:\n  version: 3.3.0\n', (c) => c.database.engineVersion, '18.3'],
+    ['PostgreSQL 18 on Airflow 3.2', 'airflow:\n  version: 3.2.1\n', (c) => c.database.engineVersion, '18.3'],
+    ['PostgreSQL 17 on Airflow 3.1', 'airflow:\n  version: 3.1.5\n', (c) => c.database.engineVersion, '17.6'],
+    ['PostgreSQL 17 on Airflow 2.11', 'airflow:\n  version: 2.11.0\n', (c) => c.database.engineVersion, '17.6'],
+    ['PostgreSQL 17 on Airflow 2.9', 'airflow:\n  version: 2.9.3\n', (c) => c.database.engineVersion, '17.6'],
+    ['the PostgreSQL version when given', 'database:\n  engineVersion: "16.10"\n', (c) => c.database.engineVersion, '16.10'],
   ];
   for (const [name, extra, pick, expected] of derived) {
     it(`derives ${name}`, () => assert.deepEqual(pick(parse(`name: demo\nregion: eu-west-1\n${extra}`)), expected));
@@ -70,6 +80,10 @@ describe('cross-field rules', () => {
       /one subnet per availability zone \(3\)/,
     ],
     ['Python 3.14 on Airflow 3.2', 'airflow: {version: 3.2.1, python: "3.14"}\n', 'airflow.python', /Airflow 3\.2/],
+    ['PostgreSQL 15', 'database: {engineVersion: "15.4"}\n', 'database.engineVersion', /must be PostgreSQL 16 or 17, or 18 on Airflow 3\.2\+/],
+    ['PostgreSQL 19', 'database: {engineVersion: "19.0"}\n', 'database.engineVersion', /must be PostgreSQL 16 or 17, or 18/],
+    ['PostgreSQL 18 on Airflow 2.11', 'airflow: {version: 2.11.0}\ndatabase: {engineVersion: "18.3"}\n', 'database.engineVersion', /16 or 17 on Airflow 2\.11/],
+    ['PostgreSQL 18 on Airflow 3.1', 'airflow: {version: 3.1.5}\ndatabase: {engineVersion: "18.3"}\n', 'database.engineVersion', /16 or 17 on Airflow 3\.1/],
   ];
   for (const [name, extra, path, message] of cases) {
     it(`rejects ${name} at ${path}`, () => {
@@ -81,6 +95,17 @@ describe('cross-field rules', () => {
       if (path !== 'image.platform') assert.ok(p.line, 'problem carries a line number');
       else assert.equal(p.line, undefined);
     });
+  }
+
+  // Existing deployments keep validating after the defaults moved to Kubernetes 1.36 and PostgreSQL 18.
+  for (const [what, extra] of [
+    ['Kubernetes 1.35 with PostgreSQL 17', 'cluster: {kubernetesVersion: "1.35"}\ndatabase: {engineVersion: "17.6"}\n'],
+    ['PostgreSQL 16', 'database: {engineVersion: "16.10"}\n'],
+    ['Airflow 2.11 with PostgreSQL 17', 'airflow: {version: 2.11.0}\ndatabase: {engineVersion: "17.9"}\n'],
+    ['Airflow 2.10 with PostgreSQL 16', 'airflow: {version: 2.10.5}\ndatabase: {engineVersion: "16.13"}\n'],
+    ['Airflow 3.2 with PostgreSQL 18', 'airflow: {version: 3.2.1}\ndatabase: {engineVersion: "18.1"}\n'],
+  ] as const) {
+    it(`accepts ${what}`, () => assert.doesNotThrow(() => parse(base + extra)));
   }
 
   it('accepts Graviton nodes with an arm64 image', () => {
@@ -110,10 +135,23 @@ describe('helpers', () => {
   ];
   for (const [segs, expected] of paths) it(`formats ${expected}`, () => assert.equal(formatPath(segs), expected));
 
-  it('suggests close keys and nothing for unrelated words', () => {
-    assert.equal(closest('maxsize', ['minSize', 'maxSize', 'desiredSize']), 'maxSize');
-    assert.equal(closest('databse', ['database', 'cluster']), 'database');
-    assert.equal(closest('colour', ['name', 'region', 'cluster']), undefined);
+  const typos: readonly [string, readonly string[], string | undefined][] = [
+    ['maxsize', ['minSize', 'maxSize', 'desiredSize'], 'maxSize'],
+    ['databse', ['database', 'cluster'], 'database'],
+    ['colour', ['name', 'region', 'cluster'], undefined],
+    ['stauts', ['status', 'synth', 'schema'], 'status'],
+  ];
+  for (const [word, names, expected] of typos) {
+    it(`suggests ${expected ?? 'nothing'} for ${word}`, () => assert.equal(likelyTypo(word, names), expected));
+  }
+
+  it('orders every name closest first, ties alphabetically', () => {
+    assert.deepEqual(closestFirst('exampel_pipeline', ['slow_pipeline', 'example_pipeline', 'failing_pipeline', 'a']), [
+      'example_pipeline', // 2 edits
+      'failing_pipeline', // 7, before slow_pipeline (7) alphabetically
+      'slow_pipeline',
+      'a',
+    ]);
   });
 });
 
@@ -124,6 +162,12 @@ describe('starter config and JSON Schema', () => {
     assert.equal(c.name, 'analytics');
     assert.match(text, /^# yaml-language-server: \$schema=/);
     assert.match(text, /# Maximum nodes\.\n\s+maxSize: 4/);
+  });
+
+  it('pins the current versions in the starter config, so a later change of defaults never upgrades it', () => {
+    const text = starterConfig('analytics', 'eu-central-1');
+    assert.match(text, /\n\s+engineVersion: "?18\.3"?\n/);
+    assert.match(text, /\n\s+kubernetesVersion: "1\.36"\n/);
   });
 
   it('generates a strict JSON Schema with defaults from the validator schema', () => {

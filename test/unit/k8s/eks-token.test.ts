@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EksTokenProvider, execCredential, mintEksToken } from '../../../src/adapters/aws/eks-token.js';
-import { mergeEksContext } from '../../../src/cli/commands/kubeconfig.js';
+import { eksExecPlugin, mergeEksContext } from '../../../src/cli/commands/kubeconfig.js';
 
 const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session' };
 const NOW = new Date('2026-11-24T03:00:00Z');
@@ -86,6 +88,19 @@ describe('kubeconfig merge', () => {
     assert.equal(user.exec.command, 'airflow-aws');
     assert.deepEqual(user.exec.args, ['eks-token', '--cluster-name', 'demo-cluster', '--region', 'eu-west-1']);
     assert.equal(doc['current-context'], 'airflow-aws-demo');
+  });
+  it('puts the plugin\'s own arguments (the launcher script) before eks-token', () => {
+    const doc = mergeEksContext({}, { ...entry, command: '/usr/bin/node', commandArgs: ['/opt/airflow-aws/bin/airflow-aws.js'] });
+    const user = doc.users![0]!.user as { exec: { command: string; args: string[] } };
+    assert.equal(user.exec.command, '/usr/bin/node');
+    assert.deepEqual(user.exec.args, ['/opt/airflow-aws/bin/airflow-aws.js', 'eks-token', '--cluster-name', 'demo-cluster', '--region', 'eu-west-1']);
+  });
+  it('runs the plugin as this Node with this package\'s launcher, both absolute (no PATH lookup)', () => {
+    const plugin = eksExecPlugin();
+    assert.equal(plugin.command, process.execPath);
+    assert.equal(plugin.args.length, 1);
+    assert.ok(path.isAbsolute(plugin.args[0]!) && existsSync(plugin.args[0]!), plugin.args[0]);
+    assert.equal(path.basename(plugin.args[0]!), 'airflow-aws.js');
   });
   it('replaces its own entries on re-run and can leave current-context alone', () => {
     const once = mergeEksContext({ 'current-context': 'other' }, { ...entry, setCurrent: false });

@@ -1,0 +1,30 @@
+/**
+ * Parsers for every numeric flag, plugged into commander (`.option(flags, help, parser, default)`), so a value like
+ * `--tail abc` is refused at parse time, the same way for every command, with exit 2. Commands receive numbers.
+ */
+import { InvalidArgumentError } from 'commander';
+
+function integer(v: string): number | undefined {
+  return /^\s*\d+\s*$/.test(v) ? Number(v) : undefined;
+}
+
+/** A TCP port, 1–65535. */
+export function portFlag(v: string): number {
+  const n = integer(v);
+  if (n === undefined || n < 1 || n > 65535) throw new InvalidArgumentError('must be a TCP port (1-65535).');
+  return n;
+}
+
+/** A whole number of seconds, at least 1. */
+export function secondsFlag(v: string): number {
+  const n = integer(v);
+  if (n === undefined || n < 1) throw new InvalidArgumentError('must be a whole number of seconds, at least 1.');
+  return n;
+}
+
+/** A count that may be 0 (e.g. lines of history). */
+export function countFlag(v: string): number {
+  const n = integer(v);
+  if (n === undefined) throw new InvalidArgumentError('must be a whole number, 0 or more.');
+  return n;
+}
