@@ -6,7 +6,8 @@
 #   python tools   moto[server] (AWS API emulator), cfn-lint and checkov (validators.sh), hadolint;
 #                  botocore (the reference for the EKS token known-answer test; its venv only, nothing on PATH)
 #   docker         dockerd started, local/bookworm:base built with debootstrap (docker.sh)
-#   kubernetes     kube-apiserver, kube-controller-manager, etcd, kwok built from the Go module proxy (kube.sh)
+#   kubernetes     kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy, etcd, kwok
+#                  built from the Go module proxy (kube.sh); a real node's packages: CNI plugins, conntrack, nftables (node.sh)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -81,6 +82,7 @@ main() {
   timed "docker python image" bash "${HERE}/docker.sh" python-image
   timed "local dev deps (PostgreSQL binaries, uv)" bash "${HERE}/dev.sh" deps
   timed "kubernetes control plane (first run builds from source)" bash "${HERE}/kube.sh" build
+  timed "kubernetes node deps" bash "${HERE}/node.sh" deps
 }
 
 main "$@"

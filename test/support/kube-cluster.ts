@@ -53,6 +53,14 @@ export interface KubeTestClusterOptions {
   controllers?: boolean | undefined;
   /** Start kube-scheduler and kwok with one fake Ready node. Default false. */
   kwok?: boolean | undefined;
+  /** Start kube-scheduler (without kwok, for real nodes). Default: on when kwok is on. */
+  scheduler?: boolean | undefined;
+  /**
+   * Let the apiserver reach real kubelets (see kube-node.ts): a kubelet client certificate (CN
+   * kube-apiserver-kubelet-client, O system:masters), kubelet serving certs verified against the test CA, and
+   * `--kubelet-preferred-address-types=InternalIP`. Default false.
+   */
+  realNodes?: boolean | undefined;
   /** Name of the fake node when kwok is on. Default "kwok-node-0". */
   nodeName?: string | undefined;
   /** Bound on the whole start-up. Default 120 s. */
@@ -88,6 +96,9 @@ export interface KubeTestCluster {
   caPem: string;
   /** Temp dir holding certs, logs (<name>.log) and etcd data. */
   dir: string;
+  /** The test CA's certificate and key (PEM files in `dir`); `issueCert` signs with them. */
+  caCertFile: string;
+  caKeyFile: string;
   binDir: string;
   /** Name of the kwok fake node, when kwok is on. */
   nodeName?: string;
@@ -177,7 +188,7 @@ function commandExists(cmd: string): boolean {
   }
 }
 
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   // Hold all listeners open at once so the ports are distinct.
   const servers: net.Server[] = [];
   const ports: number[] = [];
@@ -244,6 +255,45 @@ function makePki(dir: string): void {
   ]);
   openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key']);
   openssl(dir, ['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
+}
+
+export interface IssuedCert {
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * Issues an ECDSA P-256 certificate signed by the test CA in `dir` (ca.crt/ca.key), written as `<name>.crt` and
+ * `<name>.key`. A client certificate's CN is the Kubernetes user name and each O a group; a server certificate
+ * carries the given IP/DNS subject alternative names.
+ */
+export function issueCert(
+  dir: string,
+  name: string,
+  opts: { cn: string; orgs?: readonly string[]; client?: boolean; serverIps?: readonly string[]; serverDns?: readonly string[] },
+): IssuedCert {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const subj = `${(opts.orgs ?? []).map((o) => `/O=${o}`).join('')}/CN=${opts.cn}`;
+  openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj]);
+  const sans = [...(opts.serverIps ?? []).map((ip) => `IP:${ip}`), ...(opts.serverDns ?? []).map((d) => `DNS:${d}`)];
+  const server = sans.length > 0;
+  const usages = [...(opts.client ? ['clientAuth'] : []), ...(server ? ['serverAuth'] : [])];
+  if (usages.length === 0) throw new Error(`issueCert ${name}: neither client nor server`);
+  writeFileSync(
+    path.join(dir, `${name}.ext`),
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      `extendedKeyUsage=${usages.join(',')}`,
+      ...(server ? [`subjectAltName=${sans.join(',')}`] : []),
+      '',
+    ].join('\n'),
+  );
+  openssl(dir, [
+    'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`,
+  ]);
+  return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`) };
 }
 
 function randomToken(): string {
@@ -617,9 +667,11 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   const t0 = Date.now();
   const kwok = opts.kwok ?? false;
   const controllers = kwok || (opts.controllers ?? true);
+  const scheduler = opts.scheduler ?? kwok;
+  const realNodes = opts.realNodes ?? false;
   const nodeName = opts.nodeName ?? 'kwok-node-0';
   const deadline = t0 + (opts.startTimeoutMs ?? 120_000);
-  const avail = kubeBinariesAvailable({ kwok, binDir: opts.binDir });
+  const avail = kubeBinariesAvailable({ kwok: kwok || scheduler, binDir: opts.binDir });
   if (!avail.ok) throw new Error(avail.reason);
   const { binDir } = avail;
 
@@ -753,6 +805,10 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     throw new Error(`kube test cluster: openssl failed: ${e.stderr?.toString() ?? e.message}`);
   }
   const caPem = readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+  // The apiserver's identity towards kubelets (logs, exec, port-forward); kubelets authorize system:masters.
+  const kubeletClient = realNodes
+    ? issueCert(dir, 'apiserver-kubelet-client', { cn: 'kube-apiserver-kubelet-client', orgs: ['system:masters'], client: true })
+    : undefined;
   const token = randomToken();
   const unprivilegedToken = randomToken();
   const kcmToken = randomToken();
@@ -895,6 +951,14 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     // Let Pod Security admission (not the legacy flag) decide about privileged pods.
     '--allow-privileged=true',
     '--profiling=false',
+    ...(kubeletClient
+      ? [
+          `--kubelet-client-certificate=${kubeletClient.certFile}`,
+          `--kubelet-client-key=${kubeletClient.keyFile}`,
+          `--kubelet-certificate-authority=${path.join(dir, 'ca.crt')}`,
+          '--kubelet-preferred-address-types=InternalIP',
+        ]
+      : []),
     '--v=1',
   ]);
   await waitFor('kube-apiserver /readyz', ['kube-apiserver', 'etcd'], async () => {
@@ -925,7 +989,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     ]);
   }
 
-  if (kwok) {
+  if (scheduler) {
     const schedKubeconfig = writeKubeconfig('scheduler.kubeconfig', 'system:kube-scheduler', schedulerToken);
     startProc('kube-scheduler', [
       `--kubeconfig=${schedKubeconfig}`,
@@ -938,6 +1002,9 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
       '--profiling=false',
       '--v=1',
     ]);
+  }
+
+  if (kwok) {
     const kwokKubeconfig = writeKubeconfig('kwok.kubeconfig', 'kwok-controller', kwokToken);
     const kwokConfig = path.join(dir, 'kwok.yaml');
     writeFileSync(
@@ -1000,6 +1067,8 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     unprivilegedToken,
     caPem,
     dir,
+    caCertFile: path.join(dir, 'ca.crt'),
+    caKeyFile: path.join(dir, 'ca.key'),
     binDir,
     ...(kwok ? { nodeName } : {}),
     startMs: Date.now() - t0,

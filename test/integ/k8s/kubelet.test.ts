@@ -1,0 +1,199 @@
+/**
+ * Real pods on a real kubelet: control plane from kube-cluster.ts (no kwok) + one node from kube-node.ts
+ * (separate containerd, runc, CNI bridge, kube-proxy nftables). Proves that a restricted-Pod-Security pod from a
+ * locally built image runs to completion, that its log comes back through apiserver → kubelet, and that a
+ * memory limit is enforced (OOMKilled).
+ *
+ * Never skipped: a missing binary or package fails with what to run (scripts/testbed/setup.sh).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
+import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../support/kube-node.js';
+
+const NS = 'kubelet-smoke';
+const IMAGE = 'local/kubelet-smoke:1';
+const BASE_IMAGE = 'local/bookworm:base';
+const POD_TIMEOUT_MS = 180_000;
+
+interface ContainerState {
+  terminated?: { exitCode: number; reason?: string };
+  waiting?: { reason?: string; message?: string };
+  running?: unknown;
+}
+interface PodStatus {
+  phase?: string;
+  podIP?: string;
+  containerStatuses?: { name: string; state?: ContainerState; lastState?: ContainerState }[];
+}
+interface Pod {
+  status?: PodStatus;
+}
+
+/** The workload image: the local Debian base with a non-root user baked in (restricted Pod Security). */
+function buildImage(): void {
+  execFileSync('docker', ['image', 'inspect', BASE_IMAGE], { stdio: 'ignore' });
+  const dockerfile = `FROM ${BASE_IMAGE}\nUSER 65534:65534\nLABEL org.opencontainers.image.title=kubelet-smoke\n`;
+  execFileSync('docker', ['build', '-q', '-t', IMAGE, '-'], {
+    input: dockerfile,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+  });
+}
+
+/** A pod that passes `restricted` Pod Security: non-root, no escalation, no capabilities, RuntimeDefault seccomp. */
+function pod(name: string, command: string[], memory: string): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app: 'kubelet-smoke' } },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 1,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        runAsGroup: 65534,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'main',
+          image: IMAGE,
+          imagePullPolicy: 'Never',
+          command,
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
+          resources: {
+            requests: { cpu: '50m', memory },
+            limits: { cpu: '500m', memory },
+          },
+        },
+      ],
+    },
+  };
+}
+
+describe('a real kubelet (containerd + runc + CNI + kube-proxy) runs our pods', { timeout: 900_000 }, () => {
+  let cluster: KubeTestCluster | undefined;
+  let node: KubeTestNode | undefined;
+  const t0 = Date.now();
+
+  before(async () => {
+    const avail = kubeNodeAvailable();
+    if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
+    buildImage();
+    cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
+    node = await startKubeTestNode(cluster, { images: [IMAGE] });
+    process.stderr.write(
+      `# control plane ${cluster.startMs} ms, node Ready ${node.startMs} ms (${JSON.stringify(node.startPhases)})\n`,
+    );
+    const ns = await cluster.request('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: NS,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      },
+    });
+    assert.equal(ns.status, 201, ns.text);
+    // Pods need the namespace's default ServiceAccount (serviceaccount controller).
+    const until = Date.now() + 60_000;
+    while ((await cluster.request('GET', `/api/v1/namespaces/${NS}/serviceaccounts/default`)).status !== 200) {
+      assert.ok(Date.now() < until, 'no default ServiceAccount after 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  after(async () => {
+    try {
+      await node?.stop();
+    } finally {
+      await cluster?.stop();
+      process.stderr.write(`# kubelet test wall time ${Date.now() - t0} ms\n`);
+    }
+  });
+
+  const c = (): KubeTestCluster => {
+    assert.ok(cluster);
+    return cluster;
+  };
+
+  async function create(body: unknown): Promise<void> {
+    const res = await c().request('POST', `/api/v1/namespaces/${NS}/pods`, body);
+    assert.equal(res.status, 201, res.text);
+  }
+
+  /** Polls the pod until `done(status)`, failing with the pod status, events and the kubelet's log tail. */
+  async function waitPod(name: string, done: (s: PodStatus) => boolean): Promise<PodStatus> {
+    const until = Date.now() + POD_TIMEOUT_MS;
+    let last: PodStatus = {};
+    for (;;) {
+      const res = await c().request<Pod>('GET', `/api/v1/namespaces/${NS}/pods/${name}`);
+      last = res.body.status ?? {};
+      if (done(last)) return last;
+      if (Date.now() > until) {
+        const events = await c().request('GET', `/api/v1/namespaces/${NS}/events`);
+        assert.fail(
+          `pod ${name} not done after ${POD_TIMEOUT_MS} ms: ${JSON.stringify(last)}\nevents: ${events.text.slice(-3000)}\n` +
+            `kubelet: ${node?.logTail('kubelet', 30) ?? ''}\ncontainerd: ${node?.logTail('containerd', 20) ?? ''}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  const terminal = (s: PodStatus): boolean => s.phase === 'Succeeded' || s.phase === 'Failed';
+
+  it('runs a restricted pod from a locally built image to Succeeded and serves its log through the apiserver', async () => {
+    const t = Date.now();
+    await create(
+      pod('hello', ['sh', '-c', 'echo "hello from uid $(id -u) in $(hostname)"; grep -c . /proc/self/cgroup'], '32Mi'),
+    );
+    const status = await waitPod('hello', terminal);
+    const main = status.containerStatuses?.find((x) => x.name === 'main');
+    assert.equal(status.phase, 'Succeeded', JSON.stringify(status));
+    assert.equal(main?.state?.terminated?.exitCode, 0, JSON.stringify(main));
+    // An address from the node's CNI bridge range (node.sh POD_CIDR), i.e. a real network namespace.
+    assert.match(status.podIP ?? '', /^10\.244\.0\.\d+$/, JSON.stringify(status));
+    const log = await c().request('GET', `/api/v1/namespaces/${NS}/pods/hello/log?container=main`);
+    assert.equal(log.status, 200, log.text);
+    assert.match(log.text, /^hello from uid 65534 in hello$/m);
+    process.stderr.write(`# pod hello Succeeded + log in ${Date.now() - t} ms\n`);
+  });
+
+  it('kills a container that allocates past its 64Mi memory limit: OOMKilled', async () => {
+    const t = Date.now();
+    // tail buffers its last 10 lines; /dev/zero has no newline, so the main process itself grows without bound
+    // (on cgroup v1 OOMKilled is reported only when the container's main process is the one killed).
+    await create(pod('hog', ['tail', '/dev/zero'], '64Mi'));
+    const status = await waitPod('hog', terminal);
+    const main = status.containerStatuses?.find((x) => x.name === 'main');
+    const term = main?.state?.terminated ?? main?.lastState?.terminated;
+    assert.equal(status.phase, 'Failed', JSON.stringify(status));
+    assert.equal(term?.reason, 'OOMKilled', JSON.stringify(main));
+    assert.equal(term?.exitCode, 137, JSON.stringify(main));
+    process.stderr.write(`# pod hog OOMKilled in ${Date.now() - t} ms\n`);
+  });
+
+  it('kube-proxy (nftables mode) programs the kubernetes Service', async () => {
+    const until = Date.now() + 60_000;
+    let table = '';
+    for (;;) {
+      try {
+        table = execFileSync('nft', ['list', 'table', 'ip', 'kube-proxy'], { encoding: 'utf8' });
+      } catch {
+        table = '';
+      }
+      if (/10\.96\.0\.1\b/.test(table)) return;
+      assert.ok(Date.now() < until, `no 10.96.0.1 in nft table ip kube-proxy after 60 s:\n${table.slice(0, 2000)}\n${node?.logTail('kube-proxy', 20) ?? ''}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+});

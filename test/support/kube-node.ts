@@ -1,0 +1,486 @@
+/**
+ * A REAL single Kubernetes worker node for integration tests: a separate containerd (CRI v1, runc, cgroupfs),
+ * kubelet and kube-proxy (nftables mode) joined to a control plane from kube-cluster.ts, so pods really run.
+ *
+ * Host side comes from scripts/testbed/node.sh (packages, the containerd config and CNI config under its own state
+ * dir, the local pause image, image import, cleanup); kubelet and kube-proxy from kube.sh's cache. Start the
+ * control plane with `{ realNodes: true, scheduler: true }` (apiserver → kubelet client cert, InternalIP first).
+ *
+ * What the kubelet gets (see scripts/testbed/README.md, "kube node"):
+ *  - identity system:node:<name> in system:nodes (client cert from the test CA), so the Node authorizer and
+ *    NodeRestriction apply as on a real cluster; serving cert for the node IP signed by the same CA, which the
+ *    apiserver verifies (`--kubelet-certificate-authority`);
+ *  - webhook authn/authz (anonymous off), `failCgroupV1: false` + cgroupfs (this host is cgroup v1),
+ *    `failSwapOn: false`, address = the node IP;
+ *  - the node IP is this machine's default-route IPv4 (traffic to it stays on this machine).
+ *
+ * One node per machine at a time (a lock file in node.sh's run dir): the bridge, the containerd socket and the
+ * kubelet root are fixed. `stop()` stops kube-proxy and kubelet, then runs `node.sh cleanup` (containers, shims,
+ * containerd, mounts, bridge, nftables tables, CNI iptables chains, pod cgroups). If the test process dies a
+ * detached watchdog runs the same cleanup.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
+
+export interface KubeTestNodeOptions {
+  /** Node name. Default "node-0". */
+  nodeName?: string | undefined;
+  /** Node IP. Default: the IPv4 address of the default-route interface. */
+  nodeIp?: string | undefined;
+  /** Docker images to copy into the node's containerd before the kubelet starts (imagePullPolicy Never). */
+  images?: readonly string[] | undefined;
+  /** Start kube-proxy (nftables). Default true. */
+  kubeProxy?: boolean | undefined;
+  /** Bound on the whole start-up. Default 240 s (the first image import alone takes ~15 s). */
+  startTimeoutMs?: number | undefined;
+  /** Keep the per-run dir (logs, configs) after stop(). Default false. */
+  keepDir?: boolean | undefined;
+}
+
+export interface KubeTestNode {
+  nodeName: string;
+  nodeIp: string;
+  /** Per-run dir with configs and logs (containerd.log, kubelet.log, kube-proxy.log). */
+  dir: string;
+  /** ms to start (containerd + images + kubelet + kube-proxy + node Ready). */
+  startMs: number;
+  startPhases: Record<string, number>;
+  /** Copy Docker images into the node's containerd (no-op for those already there). */
+  importImages(images: readonly string[]): Promise<void>;
+  logTail(component: string, lines?: number): string;
+  stop(): Promise<void>;
+}
+
+/** scripts/testbed/node.sh, found by walking up (works from test/support and dist/test/support). */
+function findNodeSh(): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(d, 'scripts', 'testbed', 'node.sh');
+    if (existsSync(candidate)) return candidate;
+    const up = path.dirname(d);
+    if (up === d) throw new Error(`scripts/testbed/node.sh not found above ${fileURLToPath(import.meta.url)}`);
+    d = up;
+  }
+}
+
+const SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'firewall'];
+const SETUP_HINT = 'run: bash scripts/testbed/setup.sh (as root; node.sh deps + kube.sh build)';
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(cmd: string): boolean {
+  return SYS_PATH.split(':').some((d) => isExecutable(path.join(d, cmd)));
+}
+
+/**
+ * Whether everything a real node needs is installed: control-plane binaries, kubelet, kube-proxy, containerd, runc,
+ * ctr, docker, nft, the CNI plugins, and root. `reason` says what is missing and to run setup.sh.
+ */
+export function kubeNodeAvailable(): { ok: true; binDir: string } | { ok: false; reason: string } {
+  const cp = kubeBinariesAvailable({ kwok: true });
+  if (!cp.ok) return { ok: false, reason: `${cp.reason}; or ${SETUP_HINT}` };
+  const missing: string[] = [];
+  for (const b of ['kubelet', 'kube-proxy']) if (!isExecutable(path.join(cp.binDir, b))) missing.push(path.join(cp.binDir, b));
+  for (const c of ['containerd', 'runc', 'ctr', 'docker', 'nft', 'iptables', 'conntrack', 'ip', 'setpriv']) if (!onPath(c)) missing.push(c);
+  for (const p of CNI_PLUGINS) if (!isExecutable(path.join('/usr/lib/cni', p))) missing.push(`/usr/lib/cni/${p}`);
+  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(', ')}; ${SETUP_HINT}` };
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'a real kubelet needs root (mounts, cgroups, netns)' };
+  return { ok: true, binDir: cp.binDir };
+}
+
+/** IPv4 of the interface that carries the default route. */
+export function defaultRouteIpv4(): string {
+  const route = execFileSync('ip', ['-4', 'route', 'show', 'default'], { encoding: 'utf8', env: { PATH: SYS_PATH } });
+  const dev = /\bdev (\S+)/.exec(route)?.[1];
+  if (!dev) throw new Error(`no IPv4 default route (ip route: ${route.trim() || 'empty'}); pass nodeIp`);
+  const addr = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', dev, 'scope', 'global'], { encoding: 'utf8', env: { PATH: SYS_PATH } });
+  const ip = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(addr)?.[1];
+  if (!ip) throw new Error(`no global IPv4 address on ${dev}; pass nodeIp`);
+  return ip;
+}
+
+function nodeSh(args: string[], timeoutMs = 300_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [findNodeSh(), ...args],
+      { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20, env: { ...process.env, PATH: SYS_PATH } },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`node.sh ${args.join(' ')} failed: ${err.message}\n${stderr.slice(-2000)}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+function readPaths(): Record<string, string> {
+  const out = execFileSync('bash', [findNodeSh(), 'paths'], { encoding: 'utf8' });
+  const kv: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return kv;
+}
+
+function tailFile(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One node per machine: a lock file holding our pid; a stale one (dead pid) is taken over. */
+function takeLock(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch {
+      const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isFinite(holder) && holder !== process.pid && pidAlive(holder)) {
+        throw new Error(`another kube test node is running (pid ${holder}, lock ${file}); one per machine`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not take ${file}`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  exited: boolean;
+  exitInfo?: string;
+}
+
+// Runs node.sh cleanup when our end of its stdin closes without "done" (this process died).
+const WATCHDOG = `
+while IFS= read -r line; do
+  [ "$line" = done ] && exit 0
+done
+bash "$NODE_SH" cleanup >/dev/null 2>&1 || true
+rm -f -- "$LOCK"
+if [ "\${KEEP_DIR:-0}" != 1 ]; then rm -rf -- "$DIR"; fi
+`;
+
+/** Starts containerd, kubelet and kube-proxy for `cluster` and waits for the Node to be Ready. */
+export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTestNodeOptions = {}): Promise<KubeTestNode> {
+  const t0 = Date.now();
+  const deadline = t0 + (opts.startTimeoutMs ?? 240_000);
+  const avail = kubeNodeAvailable();
+  if (!avail.ok) throw new Error(avail.reason);
+  const { binDir } = avail;
+  const nodeName = opts.nodeName ?? 'node-0';
+  const nodeIp = opts.nodeIp ?? defaultRouteIpv4();
+  const paths = readPaths();
+  const need = (k: string): string => {
+    const v = paths[k];
+    if (!v) throw new Error(`node.sh paths: no ${k}`);
+    return v;
+  };
+  const nodeDir = need('NODE_DIR');
+  const lockFile = path.join(need('RUN_DIR'), 'harness.lock');
+  takeLock(lockFile);
+
+  mkdirSync(path.join(nodeDir, 'runs'), { recursive: true });
+  const dir = mkdtempSync(path.join(nodeDir, 'runs', 'kube-node-'));
+  const procs: Proc[] = [];
+  const startPhases: Record<string, number> = {};
+  let stopped = false;
+
+  const watchdog = spawn('bash', ['-c', WATCHDOG], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { PATH: SYS_PATH, NODE_SH: findNodeSh(), LOCK: lockFile, DIR: dir, KEEP_DIR: opts.keepDir ? '1' : '0' },
+  });
+  watchdog.unref();
+  const wdIn = watchdog.stdin;
+  (wdIn as unknown as { unref?: () => void } | null)?.unref?.();
+  wdIn?.on('error', () => {});
+
+  const logTail = (component: string, lines = 40): string => tailFile(path.join(dir, `${component}.log`), lines);
+
+  const startProc = (name: string, cmd: string, args: string[]): Proc => {
+    const fd = openSync(path.join(dir, `${name}.log`), 'a');
+    // setpriv --pdeathsig: the kernel kills the component if we die (the watchdog then cleans up).
+    const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', cmd, ...args], {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      // No proxy variables: every connection here is local.
+      env: { PATH: SYS_PATH, HOME: dir },
+    });
+    closeSync(fd);
+    child.unref();
+    const p: Proc = { name, child, exited: false };
+    child.on('exit', (code, signal) => {
+      p.exited = true;
+      p.exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+    });
+    child.on('error', (err) => {
+      p.exited = true;
+      p.exitInfo = `spawn error: ${err.message}`;
+    });
+    procs.push(p);
+    return p;
+  };
+
+  const stopProc = async (p: Proc, graceMs: number): Promise<void> => {
+    if (p.child.pid === undefined || p.exited) return;
+    try {
+      process.kill(-p.child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const until = Date.now() + graceMs;
+    while (!p.exited && Date.now() < until) await sleep(50);
+    if (!p.exited) {
+      try {
+        process.kill(-p.child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const name of ['kube-proxy', 'kubelet']) {
+      const p = procs.find((x) => x.name === name);
+      if (p) await stopProc(p, 5000);
+    }
+    // Containers, shims, containerd itself, mounts, bridge, nftables, CNI chains, cgroups.
+    let cleanupError: unknown;
+    try {
+      await nodeSh(['cleanup'], 120_000);
+    } catch (err) {
+      cleanupError = err;
+    }
+    for (const p of procs) await stopProc(p, 5000);
+    rmSync(lockFile, { force: true });
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    wdIn?.end('done\n');
+    if (cleanupError) throw cleanupError;
+  };
+
+  const fail = async (what: string, components: string[]): Promise<never> => {
+    const details = components
+      .map((c) => {
+        const p = procs.find((x) => x.name === c);
+        const state = p?.exited ? ` (exited: ${p.exitInfo ?? '?'})` : '';
+        return `--- ${c}${state}, last lines of ${c}.log:\n${logTail(c, 30)}`;
+      })
+      .join('\n');
+    const msg = `kube test node: ${what} after ${Date.now() - t0} ms\n${details}`;
+    await stop().catch(() => {});
+    throw new Error(msg);
+  };
+
+  const waitFor = async (what: string, components: string[], check: () => Promise<boolean>): Promise<void> => {
+    for (;;) {
+      const dead = procs.find((p) => p.exited);
+      if (dead) return fail(`${dead.name} exited while waiting for ${what}`, components);
+      try {
+        if (await check()) {
+          startPhases[what] = Date.now() - t0;
+          return;
+        }
+      } catch {
+        /* not yet */
+      }
+      if (Date.now() > deadline) return fail(`timed out waiting for ${what}`, components);
+      await sleep(250);
+    }
+  };
+
+  const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+      startPhases[what] = Date.now() - t0;
+    } catch (err) {
+      await fail(`${what}: ${(err as Error).message}`, ['containerd']);
+    }
+  };
+
+  const importImages = async (images: readonly string[]): Promise<void> => {
+    if (images.length > 0) await nodeSh(['import', ...images]);
+  };
+
+  // Leftovers of an earlier run that died (its watchdog may not have finished).
+  await step('stale state cleaned', () => nodeSh(['cleanup'], 120_000));
+
+  // ---- containerd (separate instance; Docker's is untouched) ----
+  startProc('containerd', 'bash', [findNodeSh(), 'containerd']);
+  const sock = need('CONTAINERD_SOCK');
+  await waitFor('containerd answers', ['containerd'], async () => {
+    if (!existsSync(sock)) return false;
+    execFileSync('ctr', ['--address', sock, 'version'], { stdio: 'ignore', timeout: 5000, env: { PATH: SYS_PATH } });
+    return true;
+  });
+  const pause = need('PAUSE_IMAGE');
+  await step('pause image built', () => nodeSh(['pause-image']));
+  await step('images imported', () => importImages([pause, ...(opts.images ?? [])]));
+
+  // ---- certificates and kubeconfigs ----
+  const pki = cluster.dir; // issueCert signs with the cluster's CA (ca.crt/ca.key there)
+  const kubeletClient = issueCert(pki, `kubelet-${nodeName}-client`, { cn: `system:node:${nodeName}`, orgs: ['system:nodes'], client: true });
+  const kubeletServing = issueCert(pki, `kubelet-${nodeName}-serving`, { cn: `system:node:${nodeName}`, serverIps: [nodeIp], serverDns: [nodeName] });
+  const proxyClient = issueCert(pki, `kube-proxy-${nodeName}`, { cn: 'system:kube-proxy', client: true });
+  const kubeconfig = (file: string, user: string, cert: { certFile: string; keyFile: string }): string => {
+    const full = path.join(dir, file);
+    const cfg = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'kube-test', cluster: { server: cluster.server, 'certificate-authority': cluster.caCertFile } }],
+      users: [{ name: user, user: { 'client-certificate': cert.certFile, 'client-key': cert.keyFile } }],
+      contexts: [{ name: 'kube-test', context: { cluster: 'kube-test', user } }],
+      'current-context': 'kube-test',
+    };
+    writeFileSync(full, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+    return full;
+  };
+  const kubeletKubeconfig = kubeconfig('kubelet.kubeconfig', `system:node:${nodeName}`, kubeletClient);
+  const proxyKubeconfig = kubeconfig('kube-proxy.kubeconfig', 'system:kube-proxy', proxyClient);
+
+  const [kubeletPort, healthzPort, proxyHealthz, proxyMetrics] = (await freePorts(4)) as [number, number, number, number];
+  const kubeletRoot = need('KUBELET_ROOT');
+
+  // ---- kubelet ----
+  // @see https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/
+  const kubeletConfig = {
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    // This host is cgroup v1; kubelet 1.35 refuses it unless told otherwise.
+    failCgroupV1: false,
+    cgroupDriver: 'cgroupfs',
+    failSwapOn: false,
+    address: nodeIp,
+    port: kubeletPort,
+    readOnlyPort: 0,
+    healthzBindAddress: '127.0.0.1',
+    healthzPort,
+    tlsCertFile: kubeletServing.certFile,
+    tlsPrivateKeyFile: kubeletServing.keyFile,
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { enabled: true },
+      x509: { clientCAFile: cluster.caCertFile },
+    },
+    authorization: { mode: 'Webhook' },
+    containerRuntimeEndpoint: `unix://${sock}`,
+    rotateCertificates: false,
+    serverTLSBootstrap: false,
+    registerNode: true,
+    maxPods: 30,
+    // Keep everything under the node's state dir (not /var/log/pods, /usr/libexec).
+    podLogsDir: path.join(kubeletRoot, 'pod-logs'),
+    volumePluginDir: path.join(kubeletRoot, 'volume-plugins'),
+    // A shared 2-core test machine: never evict for disk, never garbage-collect the imported images.
+    evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
+    imageGCHighThresholdPercent: 100,
+    imageGCLowThresholdPercent: 99,
+    containerLogMaxSize: '1Mi',
+    nodeStatusUpdateFrequency: '5s',
+    shutdownGracePeriod: '0s',
+    resolvConf: '/etc/resolv.conf',
+    hairpinMode: 'hairpin-veth',
+  };
+  const kubeletConfigFile = path.join(dir, 'kubelet.json');
+  writeFileSync(kubeletConfigFile, JSON.stringify(kubeletConfig, null, 2));
+  startProc('kubelet', path.join(binDir, 'kubelet'), [
+    `--config=${kubeletConfigFile}`,
+    `--kubeconfig=${kubeletKubeconfig}`,
+    `--root-dir=${kubeletRoot}`,
+    `--cert-dir=${path.join(dir, 'kubelet-pki')}`,
+    `--hostname-override=${nodeName}`,
+    `--node-ip=${nodeIp}`,
+    '--v=1',
+  ]);
+
+  // ---- kube-proxy ----
+  if (opts.kubeProxy ?? true) {
+    // @see https://kubernetes.io/docs/reference/config-api/kube-proxy-config.v1alpha1/
+    const proxyConfig = {
+      apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+      kind: 'KubeProxyConfiguration',
+      mode: 'nftables',
+      clientConnection: { kubeconfig: proxyKubeconfig },
+      hostnameOverride: nodeName,
+      clusterCIDR: need('CLUSTER_CIDR'),
+      healthzBindAddress: `127.0.0.1:${proxyHealthz}`,
+      metricsBindAddress: `127.0.0.1:${proxyMetrics}`,
+      nodePortAddresses: [`${nodeIp}/32`],
+      // Leave the host's conntrack sysctls alone.
+      conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+    };
+    const proxyConfigFile = path.join(dir, 'kube-proxy.json');
+    writeFileSync(proxyConfigFile, JSON.stringify(proxyConfig, null, 2));
+    startProc('kube-proxy', path.join(binDir, 'kube-proxy'), [`--config=${proxyConfigFile}`, '--v=1']);
+  }
+
+  const components = ['kubelet', 'containerd', ...(opts.kubeProxy ?? true ? ['kube-proxy'] : [])];
+  await waitFor(`node ${nodeName} Ready and untainted`, components, async () => {
+    const res = await cluster.request<{
+      spec?: { taints?: { key: string }[] };
+      status?: { conditions?: { type: string; status: string }[] };
+    }>('GET', `/api/v1/nodes/${nodeName}`);
+    if (res.status !== 200) return false;
+    const ready = res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const tainted = (res.body.spec?.taints ?? []).some((t) => t.key.startsWith('node.kubernetes.io/'));
+    return ready && !tainted;
+  });
+  if (opts.kubeProxy ?? true) {
+    await waitFor('kube-proxy healthz', ['kube-proxy'], async () => {
+      const res = await fetch(`http://127.0.0.1:${proxyHealthz}/healthz`);
+      return res.status === 200;
+    });
+  }
+
+  return {
+    nodeName,
+    nodeIp,
+    dir,
+    startMs: Date.now() - t0,
+    startPhases,
+    importImages,
+    logTail,
+    stop,
+  };
+}
