@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { registerConfigCommands } from './specs/config.js';
 import { registerInfraCommands } from './specs/infra.js';
+import { registerCostCommands } from './specs/cost.js';
 import { registerImageCommands } from './specs/image.js';
 import { registerDevCommands } from './specs/dev.js';
 import { registerKubeCommands } from './specs/kube.js';
@@ -15,6 +16,7 @@ export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number
 export function registerCommands(program: Command, run: Runner): void {
   registerConfigCommands(program, run);
   registerInfraCommands(program, run);
+  registerCostCommands(program, run);
   registerImageCommands(program, run);
   registerDevCommands(program, run);
   registerKubeCommands(program, run);

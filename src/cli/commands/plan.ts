@@ -40,11 +40,30 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
   }
   if (!diffs) ctx.out.step(`planning ${config.name} (${config.region}) offline — no AWS credentials, nothing is read from AWS`);
 
+  // The monthly price before anything is created: the summary of `cost` (pure, from the shipped price table).
+  const { costReport, costSummaryLine } = await import('../../cost/report.js');
+  const cost = costReport(config, { now: new Date() });
+  for (const w of cost.running.warnings) ctx.out.warn(w);
+
   if (o.json) {
-    ctx.out.dataJson({ offline: !diffs, infrastructure: plan, warnings, ...(diffs ? { changes: diffs } : {}) });
+    ctx.out.dataJson({
+      offline: !diffs,
+      infrastructure: plan,
+      warnings,
+      ...(diffs ? { changes: diffs } : {}),
+      cost: {
+        currency: cost.currency,
+        pricesChecked: cost.pricesChecked,
+        monthlyUsd: cost.running.totalUsd,
+        pausedMonthlyUsd: cost.paused.totalUsd,
+        mwaa: { environmentClass: cost.mwaa.environmentClass, tasks: cost.mwaa.concurrency.tasks, monthlyUsd: cost.mwaa.totalUsd, ratio: cost.mwaa.ratio },
+        missingPrices: cost.running.missingPrices,
+      },
+    });
   } else {
     ctx.out.data(formatInfraPlan(plan));
     if (diffs) ctx.out.data(`\n${diffs.map((d) => formatInfraDiff(d.stackName, d.diff)).join('\n')}`);
+    ctx.out.data(`\n${costSummaryLine(cost)}`);
   }
   return 0;
 }
