@@ -5,8 +5,8 @@
 #   runs example_pipeline to success and stops Airflow again (the run history is kept for the next `dev up`).
 #
 # Needs Node 20.19+, Python 3.10+ with venv, and PostgreSQL server binaries (as root on Debian, this script
-# installs the missing ones). Docker is not needed: the demo uses native mode. First run: ~5 min (Airflow is
-# installed into a cached virtualenv); later runs: ~1 min.
+# installs the missing ones). Docker is not needed: the demo uses native mode. First run: ~5-6 min (Airflow is
+# installed into a cached virtualenv); later runs: ~1-2.5 min (npm ci is skipped while node_modules matches the lock).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
