@@ -12,7 +12,8 @@
 #   node.sh import IMG..  copy Docker images into the running k8s containerd (docker save | ctr import);
 #                         skipped when the same Docker image ID is already there
 #   node.sh cleanup       kill everything this node left behind: containers and shims of our containerd, mounts
-#                         under the state dirs, the CNI bridge, kube-proxy's nftables tables, pod cgroups
+#                         under the state dirs, the CNI bridge, kube-proxy's nftables tables, pod cgroups, the
+#                         static PVs' data
 #   node.sh status        what is installed and what is running
 #
 # State (configs, containerd root with imported images, kubelet root): ${AIRFLOW_AWS_NODE_DIR:-/var/lib/airflow-aws/node}
@@ -29,6 +30,8 @@ readonly CNI_CONF_DIR="${NODE_DIR}/cni/net.d"
 readonly CNI_IPAM_DIR="${NODE_DIR}/cni/ipam"
 readonly CNI_BIN_DIR="/usr/lib/cni"
 readonly KUBELET_ROOT="${NODE_DIR}/kubelet"
+# Static hostPath PersistentVolumes (kube-node.ts creates one directory per PV below it).
+readonly PV_DIR="${NODE_DIR}/pv"
 # Pods get addresses from this range on a bridge of our own; Docker uses 172.17.0.0/16.
 readonly POD_CIDR="10.244.0.0/24"
 readonly CLUSTER_CIDR="10.244.0.0/16"
@@ -80,6 +83,7 @@ CONTAINERD_SOCK=${CTRD_SOCK}
 CNI_CONF_DIR=${CNI_CONF_DIR}
 CNI_BIN_DIR=${CNI_BIN_DIR}
 KUBELET_ROOT=${KUBELET_ROOT}
+PV_DIR=${PV_DIR}
 POD_CIDR=${POD_CIDR}
 CLUSTER_CIDR=${CLUSTER_CIDR}
 BRIDGE=${BRIDGE}
@@ -282,6 +286,10 @@ cmd_cleanup() {
     if nft list table ${t} >/dev/null 2>&1; then nft delete table ${t}; fi
   done
   cleanup_cni_iptables
+  # Data of the static PVs (e.g. in-cluster PostgreSQL) belongs to the discarded cluster.
+  if ! awk -v b="${PV_DIR}" '$2 == b || index($2, b "/") == 1 {found=1} END {exit !found}' /proc/self/mounts; then
+    rm -rf "${PV_DIR:?}"
+  fi
   remove_cgroups kubepods
   rm -rf "${RUN_DIR:?}/kubelet"
   log "cleaned up"

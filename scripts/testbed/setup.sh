@@ -7,7 +7,8 @@
 #                  botocore (the reference for the EKS token known-answer test; its venv only, nothing on PATH)
 #   docker         dockerd started, local/bookworm:base built with debootstrap (docker.sh)
 #   kubernetes     kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy, etcd, kwok
-#                  built from the Go module proxy (kube.sh); a real node's packages: CNI plugins, conntrack, nftables (node.sh)
+#                  and CoreDNS built from the Go module proxy (kube.sh); a real node's packages: CNI plugins,
+#                  conntrack, nftables (node.sh)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

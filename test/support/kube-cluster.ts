@@ -9,7 +9,8 @@
  *
  * What runs:
  *  - etcd on free loopback ports, data in a temp dir (no fsync).
- *  - kube-apiserver on https://127.0.0.1:<free port>, serving cert from a CA
+ *  - kube-apiserver on https://127.0.0.1:<free port> (with realNodes: the default-route IPv4, which the
+ *    `kubernetes` Service then points at, so pods reach it), serving cert from a CA
  *    made with the openssl CLI, static bearer tokens, authorization Node,RBAC,
  *    service-account issuer/keys, default admission plugins (PodSecurity on).
  *  - kube-controller-manager (opts.controllers, default true): deployment,
@@ -61,6 +62,12 @@ export interface KubeTestClusterOptions {
    * `--kubelet-preferred-address-types=InternalIP`. Default false.
    */
   realNodes?: boolean | undefined;
+  /**
+   * Address kube-apiserver binds to and advertises: the endpoint of the `kubernetes` Service (10.96.0.1:443), so
+   * it must be reachable from pods. Default: with `realNodes`, this machine's default-route IPv4 (traffic to it
+   * stays on this machine; pods reach it through the CNI bridge's gateway); otherwise 127.0.0.1.
+   */
+  apiAddress?: string | undefined;
   /** Name of the fake node when kwok is on. Default "kwok-node-0". */
   nodeName?: string | undefined;
   /** Bound on the whole start-up. Default 120 s. */
@@ -86,7 +93,7 @@ export interface KubectlResult {
 export interface KubeTestCluster {
   /** kubeconfig (JSON, which every YAML loader reads) for the admin user; context "kube-test". */
   kubeconfigPath: string;
-  /** https://127.0.0.1:<port> */
+  /** https://<apiAddress>:<port> (127.0.0.1 unless realNodes/apiAddress). */
   server: string;
   /** Admin bearer token (user "admin", group system:masters). */
   token: string;
@@ -230,8 +237,20 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** CA + apiserver serving cert (ECDSA P-256) + service-account RSA key pair. */
-function makePki(dir: string): void {
+/** IPv4 of the interface that carries the default route. */
+export function defaultRouteIpv4(): string {
+  const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+  const route = execFileSync('ip', ['-4', 'route', 'show', 'default'], { encoding: 'utf8', env });
+  const dev = /\bdev (\S+)/.exec(route)?.[1];
+  if (!dev) throw new Error(`no IPv4 default route (ip route: ${route.trim() || 'empty'}); pass nodeIp/apiAddress`);
+  const addr = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', dev, 'scope', 'global'], { encoding: 'utf8', env });
+  const ip = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(addr)?.[1];
+  if (!ip) throw new Error(`no global IPv4 address on ${dev}; pass nodeIp/apiAddress`);
+  return ip;
+}
+
+/** CA + apiserver serving cert (ECDSA P-256, also valid for `apiAddress`) + service-account RSA key pair. */
+function makePki(dir: string, apiAddress: string): void {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(dir, [
     'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
@@ -245,7 +264,7 @@ function makePki(dir: string): void {
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+      `subjectAltName=IP:127.0.0.1,IP:10.96.0.1${apiAddress === '127.0.0.1' ? '' : `,IP:${apiAddress}`},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local`,
       '',
     ].join('\n'),
   );
@@ -671,6 +690,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   const realNodes = opts.realNodes ?? false;
   const nodeName = opts.nodeName ?? 'kwok-node-0';
   const deadline = t0 + (opts.startTimeoutMs ?? 120_000);
+  const apiAddress = opts.apiAddress ?? (realNodes ? defaultRouteIpv4() : '127.0.0.1');
   const avail = kubeBinariesAvailable({ kwok: kwok || scheduler, binDir: opts.binDir });
   if (!avail.ok) throw new Error(avail.reason);
   const { binDir } = avail;
@@ -798,7 +818,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   };
 
   try {
-    makePki(dir);
+    makePki(dir, apiAddress);
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
     await stop();
@@ -830,7 +850,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort] = (await freePorts(5)) as [
     number, number, number, number, number,
   ];
-  const server = `https://127.0.0.1:${apiPort}`;
+  const server = `https://${apiAddress}:${apiPort}`;
 
   const writeKubeconfig = (file: string, user: string, tok: string): string => {
     const full = path.join(dir, file);
@@ -928,8 +948,8 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   // ---- kube-apiserver ----
   startProc('kube-apiserver', [
     `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${apiAddress}`,
+    `--advertise-address=${apiAddress}`,
     `--secure-port=${apiPort}`,
     `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
     `--tls-cert-file=${path.join(dir, 'apiserver.crt')}`,

@@ -12,7 +12,11 @@
  *    apiserver verifies (`--kubelet-certificate-authority`);
  *  - webhook authn/authz (anonymous off), `failCgroupV1: false` + cgroupfs (this host is cgroup v1),
  *    `failSwapOn: false`, address = the node IP;
- *  - the node IP is this machine's default-route IPv4 (traffic to it stays on this machine).
+ *  - the node IP is this machine's default-route IPv4 (traffic to it stays on this machine); the control plane
+ *    binds and advertises it too (kube-cluster.ts with realNodes), so pods reach the apiserver through the
+ *    `kubernetes` Service with their projected service-account token;
+ *  - cluster DNS: CoreDNS as a host process on <nodeIp>:53 (kubernetes plugin, `cluster.local`), the kubelet's
+ *    `clusterDNS`.
  *
  * One node per machine at a time (a lock file in node.sh's run dir): the bridge, the containerd socket and the
  * kubelet root are fixed. `stop()` stops kube-proxy and kubelet, then runs `node.sh cleanup` (containers, shims,
@@ -22,6 +26,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   accessSync,
+  chmodSync,
   closeSync,
   constants as fsConstants,
   existsSync,
@@ -34,7 +39,9 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
+import { defaultRouteIpv4, freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
+
+export { defaultRouteIpv4 };
 
 export interface KubeTestNodeOptions {
   /** Node name. Default "node-0". */
@@ -45,6 +52,20 @@ export interface KubeTestNodeOptions {
   images?: readonly string[] | undefined;
   /** Start kube-proxy (nftables). Default true. */
   kubeProxy?: boolean | undefined;
+  /**
+   * Cluster DNS: CoreDNS (kube.sh's cache) as a host process on `<nodeIp>:53` serving `cluster.local` from the
+   * apiserver (kubernetes plugin) and forwarding the rest to this machine's resolvers; the kubelet's `clusterDNS`
+   * points at it. Default true.
+   */
+  clusterDns?: boolean | undefined;
+  /**
+   * Static hostPath PersistentVolumes to create (no StorageClass, ReadWriteOnce, `persistentVolumeSize` each), so
+   * a PVC without a class (e.g. in-cluster PostgreSQL's) binds. Their directories are mode 0777, as the
+   * local-path provisioner makes them, so non-root pods can write. Default 2.
+   */
+  persistentVolumes?: number | undefined;
+  /** Capacity of each static PV. Default "20Gi". */
+  persistentVolumeSize?: string | undefined;
   /** Bound on the whole start-up. Default 240 s (the first image import alone takes ~15 s). */
   startTimeoutMs?: number | undefined;
   /** Keep the per-run dir (logs, configs) after stop(). Default false. */
@@ -54,7 +75,9 @@ export interface KubeTestNodeOptions {
 export interface KubeTestNode {
   nodeName: string;
   nodeIp: string;
-  /** Per-run dir with configs and logs (containerd.log, kubelet.log, kube-proxy.log). */
+  /** The cluster DNS server pods use (CoreDNS on the node IP), when `clusterDns` is on. */
+  dnsIp?: string;
+  /** Per-run dir with configs and logs (containerd.log, kubelet.log, kube-proxy.log, coredns.log). */
   dir: string;
   /** ms to start (containerd + images + kubelet + kube-proxy + node Ready). */
   startMs: number;
@@ -102,23 +125,12 @@ export function kubeNodeAvailable(): { ok: true; binDir: string } | { ok: false;
   const cp = kubeBinariesAvailable({ kwok: true });
   if (!cp.ok) return { ok: false, reason: `${cp.reason}; or ${SETUP_HINT}` };
   const missing: string[] = [];
-  for (const b of ['kubelet', 'kube-proxy']) if (!isExecutable(path.join(cp.binDir, b))) missing.push(path.join(cp.binDir, b));
+  for (const b of ['kubelet', 'kube-proxy', 'coredns']) if (!isExecutable(path.join(cp.binDir, b))) missing.push(path.join(cp.binDir, b));
   for (const c of ['containerd', 'runc', 'ctr', 'docker', 'nft', 'iptables', 'conntrack', 'ip', 'setpriv']) if (!onPath(c)) missing.push(c);
   for (const p of CNI_PLUGINS) if (!isExecutable(path.join('/usr/lib/cni', p))) missing.push(`/usr/lib/cni/${p}`);
   if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(', ')}; ${SETUP_HINT}` };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'a real kubelet needs root (mounts, cgroups, netns)' };
   return { ok: true, binDir: cp.binDir };
-}
-
-/** IPv4 of the interface that carries the default route. */
-export function defaultRouteIpv4(): string {
-  const route = execFileSync('ip', ['-4', 'route', 'show', 'default'], { encoding: 'utf8', env: { PATH: SYS_PATH } });
-  const dev = /\bdev (\S+)/.exec(route)?.[1];
-  if (!dev) throw new Error(`no IPv4 default route (ip route: ${route.trim() || 'empty'}); pass nodeIp`);
-  const addr = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', dev, 'scope', 'global'], { encoding: 'utf8', env: { PATH: SYS_PATH } });
-  const ip = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(addr)?.[1];
-  if (!ip) throw new Error(`no global IPv4 address on ${dev}; pass nodeIp`);
-  return ip;
 }
 
 function nodeSh(args: string[], timeoutMs = 300_000): Promise<string> {
@@ -282,7 +294,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    for (const name of ['kube-proxy', 'kubelet']) {
+    for (const name of ['kube-proxy', 'kubelet', 'coredns']) {
       const p = procs.find((x) => x.name === name);
       if (p) await stopProc(p, 5000);
     }
@@ -384,6 +396,68 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
 
   // ---- kubelet ----
   // @see https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/
+  // ---- cluster DNS (CoreDNS as a host process) ----
+  const clusterDns = opts.clusterDns ?? true;
+  if (clusterDns) {
+    // The permissions of upstream's system:coredns ClusterRole, bound to the identity in CoreDNS's kubeconfig.
+    const rbac: [string, unknown][] = [
+      [
+        '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'system:coredns' },
+          rules: [
+            { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+            { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+          ],
+        },
+      ],
+      [
+        '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'system:coredns' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:coredns' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:coredns' }],
+        },
+      ],
+    ];
+    await step('coredns RBAC', async () => {
+      for (const [url, body] of rbac) {
+        const res = await cluster.request('POST', url, body);
+        if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${url}: ${res.status} ${res.text}`);
+      }
+    });
+    const dnsClient = issueCert(pki, `coredns-${nodeName}`, { cn: 'system:coredns', client: true });
+    const dnsKubeconfig = kubeconfig('coredns.kubeconfig', 'system:coredns', dnsClient);
+    const [dnsHealth, dnsReady] = (await freePorts(2)) as [number, number];
+    // @see https://coredns.io/plugins/kubernetes/ — the Corefile kubeadm deploys, bound to the node IP.
+    const corefile = [
+      '.:53 {',
+      `  bind ${nodeIp}`,
+      '  errors',
+      `  health 127.0.0.1:${dnsHealth}`,
+      `  ready 127.0.0.1:${dnsReady}`,
+      '  kubernetes cluster.local in-addr.arpa ip6.arpa {',
+      `    kubeconfig ${dnsKubeconfig} kube-test`,
+      '    pods insecure',
+      '    fallthrough in-addr.arpa ip6.arpa',
+      '    ttl 30',
+      '  }',
+      '  forward . /etc/resolv.conf',
+      '  cache 30',
+      '}',
+      '',
+    ].join('\n');
+    const corefileFile = path.join(dir, 'Corefile');
+    writeFileSync(corefileFile, corefile);
+    startProc('coredns', path.join(binDir, 'coredns'), ['-conf', corefileFile]);
+    // /ready answers 200 once the kubernetes plugin has synced its caches from the apiserver.
+    await waitFor('coredns ready', ['coredns'], async () => (await fetch(`http://127.0.0.1:${dnsReady}/ready`)).status === 200);
+  }
+
   const kubeletConfig = {
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -420,6 +494,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     nodeStatusUpdateFrequency: '5s',
     shutdownGracePeriod: '0s',
     resolvConf: '/etc/resolv.conf',
+    ...(clusterDns ? { clusterDNS: [nodeIp], clusterDomain: 'cluster.local' } : {}),
     hairpinMode: 'hairpin-veth',
   };
   const kubeletConfigFile = path.join(dir, 'kubelet.json');
@@ -473,9 +548,38 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     });
   }
 
+  // ---- static hostPath PVs ----
+  const pvCount = opts.persistentVolumes ?? 2;
+  const pvDir = need('PV_DIR');
+  for (let i = 0; i < pvCount; i++) {
+    const hostDir = path.join(pvDir, `pv-${i}`);
+    mkdirSync(hostDir, { recursive: true });
+    chmodSync(hostDir, 0o777);
+    const pv = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `${nodeName}-pv-${i}`, labels: { 'airflow-aws.test/node': nodeName } },
+      spec: {
+        capacity: { storage: opts.persistentVolumeSize ?? '20Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        volumeMode: 'Filesystem',
+        hostPath: { path: hostDir, type: 'Directory' },
+        nodeAffinity: {
+          required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName] }] }] },
+        },
+      },
+    };
+    await step(`PV ${pv.metadata.name}`, async () => {
+      const res = await cluster.request('POST', '/api/v1/persistentvolumes', pv);
+      if (res.status !== 201 && res.status !== 409) throw new Error(`POST PV: ${res.status} ${res.text}`);
+    });
+  }
+
   return {
     nodeName,
     nodeIp,
+    ...(clusterDns ? { dnsIp: nodeIp } : {}),
     dir,
     startMs: Date.now() - t0,
     startPhases,

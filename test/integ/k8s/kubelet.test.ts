@@ -1,8 +1,9 @@
 /**
  * Real pods on a real kubelet: control plane from kube-cluster.ts (no kwok) + one node from kube-node.ts
  * (separate containerd, runc, CNI bridge, kube-proxy nftables). Proves that a restricted-Pod-Security pod from a
- * locally built image runs to completion, that its log comes back through apiserver → kubelet, and that a
- * memory limit is enforced (OOMKilled).
+ * locally built image runs to completion, that its log comes back through apiserver → kubelet, that a
+ * memory limit is enforced (OOMKilled), that a pod reaches the apiserver through the `kubernetes` Service with its
+ * own service-account token, and that cluster DNS (CoreDNS) resolves Service names.
  *
  * Never skipped: a missing binary or package fails with what to run (scripts/testbed/setup.sh).
  */
@@ -15,6 +16,8 @@ import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../s
 const NS = 'kubelet-smoke';
 const IMAGE = 'local/kubelet-smoke:1';
 const BASE_IMAGE = 'local/bookworm:base';
+/** Python stand-in (scripts/testbed/docker.sh): urllib + ssl speak to the apiserver, socket resolves names. */
+const PY_IMAGE = 'local/python:3.11-bookworm';
 const POD_TIMEOUT_MS = 180_000;
 
 interface ContainerState {
@@ -43,14 +46,19 @@ function buildImage(): void {
 }
 
 /** A pod that passes `restricted` Pod Security: non-root, no escalation, no capabilities, RuntimeDefault seccomp. */
-function pod(name: string, command: string[], memory: string): unknown {
+function pod(
+  name: string,
+  command: string[],
+  memory: string,
+  opts: { image?: string; serviceAccountToken?: boolean } = {},
+): unknown {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: NS, labels: { app: 'kubelet-smoke' } },
     spec: {
       restartPolicy: 'Never',
-      automountServiceAccountToken: false,
+      automountServiceAccountToken: opts.serviceAccountToken ?? false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 1,
       securityContext: {
@@ -62,7 +70,7 @@ function pod(name: string, command: string[], memory: string): unknown {
       containers: [
         {
           name: 'main',
-          image: IMAGE,
+          image: opts.image ?? IMAGE,
           imagePullPolicy: 'Never',
           command,
           securityContext: {
@@ -89,8 +97,13 @@ describe('a real kubelet (containerd + runc + CNI + kube-proxy) runs our pods', 
     const avail = kubeNodeAvailable();
     if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
     buildImage();
+    try {
+      execFileSync('docker', ['image', 'inspect', PY_IMAGE], { stdio: 'ignore' });
+    } catch {
+      assert.fail(`Docker image ${PY_IMAGE} missing: run bash scripts/testbed/docker.sh (python stand-in image)`);
+    }
     cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
-    node = await startKubeTestNode(cluster, { images: [IMAGE] });
+    node = await startKubeTestNode(cluster, { images: [IMAGE, PY_IMAGE] });
     process.stderr.write(
       `# control plane ${cluster.startMs} ms, node Ready ${node.startMs} ms (${JSON.stringify(node.startPhases)})\n`,
     );
@@ -180,6 +193,51 @@ describe('a real kubelet (containerd + runc + CNI + kube-proxy) runs our pods', 
     assert.equal(term?.reason, 'OOMKilled', JSON.stringify(main));
     assert.equal(term?.exitCode, 137, JSON.stringify(main));
     process.stderr.write(`# pod hog OOMKilled in ${Date.now() - t} ms\n`);
+  });
+
+  it('a pod reaches the apiserver through the kubernetes Service with its projected service-account token', async () => {
+    const t = Date.now();
+    // Env vars, not DNS: KUBERNETES_SERVICE_HOST/PORT are injected into every container (even without service links).
+    const script = [
+      'import json, os, ssl, urllib.request',
+      "sa = '/var/run/secrets/kubernetes.io/serviceaccount'",
+      "host, port = os.environ['KUBERNETES_SERVICE_HOST'], os.environ['KUBERNETES_SERVICE_PORT']",
+      "ctx = ssl.create_default_context(cafile=sa + '/ca.crt')",
+      "body = json.dumps({'apiVersion': 'authentication.k8s.io/v1', 'kind': 'SelfSubjectReview'}).encode()",
+      "req = urllib.request.Request(f'https://{host}:{port}/apis/authentication.k8s.io/v1/selfsubjectreviews', data=body,",
+      "    headers={'Authorization': 'Bearer ' + open(sa + '/token').read(), 'Content-Type': 'application/json'})",
+      "info = json.load(urllib.request.urlopen(req, context=ctx, timeout=20))['status']['userInfo']",
+      "print(f'endpoint {host}:{port}')",
+      "print('user ' + info['username'])",
+      "print('namespace ' + open(sa + '/namespace').read())",
+    ].join('\n');
+    await create(pod('whoami', ['python3', '-c', script], '64Mi', { image: PY_IMAGE, serviceAccountToken: true }));
+    const status = await waitPod('whoami', terminal);
+    const log = await c().request('GET', `/api/v1/namespaces/${NS}/pods/whoami/log?container=main`);
+    assert.equal(status.phase, 'Succeeded', `${JSON.stringify(status)}\nlog: ${log.text}`);
+    assert.match(log.text, /^endpoint 10\.96\.0\.1:443$/m);
+    assert.match(log.text, new RegExp(`^user system:serviceaccount:${NS}:default$`, 'm'));
+    assert.match(log.text, new RegExp(`^namespace ${NS}$`, 'm'));
+    process.stderr.write(`# pod whoami (SelfSubjectReview through 10.96.0.1) in ${Date.now() - t} ms\n`);
+  });
+
+  it('a pod resolves Service names through cluster DNS (CoreDNS, cluster.local)', async () => {
+    const t = Date.now();
+    const script = [
+      'import socket',
+      "for name in ('kubernetes.default.svc.cluster.local', 'kubernetes.default'):",
+      "    print(name, socket.gethostbyname(name))",
+      "print('resolv', open('/etc/resolv.conf').read().replace(chr(10), ' | '))",
+    ].join('\n');
+    await create(pod('dns', ['python3', '-c', script], '64Mi', { image: PY_IMAGE }));
+    const status = await waitPod('dns', terminal);
+    const log = await c().request('GET', `/api/v1/namespaces/${NS}/pods/dns/log?container=main`);
+    assert.equal(status.phase, 'Succeeded', `${JSON.stringify(status)}\nlog: ${log.text}\ncoredns: ${node?.logTail('coredns', 20) ?? ''}`);
+    assert.match(log.text, /^kubernetes\.default\.svc\.cluster\.local 10\.96\.0\.1$/m);
+    // The search path (NS.svc.cluster.local svc.cluster.local cluster.local) from the kubelet's clusterDomain.
+    assert.match(log.text, /^kubernetes\.default 10\.96\.0\.1$/m);
+    assert.match(log.text, new RegExp(`nameserver ${(node?.dnsIp ?? '?').replace(/\./g, '\\.')}`));
+    process.stderr.write(`# pod dns resolved kubernetes.default in ${Date.now() - t} ms\n`);
   });
 
   it('kube-proxy (nftables mode) programs the kubernetes Service', async () => {
