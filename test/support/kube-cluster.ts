@@ -29,15 +29,13 @@
  *
  * Only node: builtins are used.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
-  closeSync,
   constants as fsConstants,
   existsSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -48,6 +46,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Components, sleep } from './component-processes.js';
 
 export interface KubeTestClusterOptions {
   /** Start kube-controller-manager. Default true (forced on when kwok is on). */
@@ -231,7 +230,6 @@ function etcdHealthy(url: string): Promise<boolean> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -319,22 +317,6 @@ function randomToken(): string {
   return randomBytes(24).toString('hex');
 }
 
-function tailFile(file: string, lines = 40): string {
-  try {
-    const all = readFileSync(file, 'utf8').split('\n');
-    return all.slice(-lines - 1).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  logFile: string;
-  exited: boolean;
-  exitInfo?: string;
-}
 
 // Every live cluster, so one process-level exit handler can kill them all.
 const live = new Set<{ killNow(): void }>();
@@ -696,7 +678,6 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   const { binDir } = avail;
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-test-'));
-  const procs: Proc[] = [];
   let stopped = false;
 
   // Watchdog: kills the process groups and removes the dir when our end of its
@@ -711,111 +692,36 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
   (wdIn as unknown as { unref?: () => void } | null)?.unref?.();
   wdIn?.on('error', () => {});
 
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const p of [...components.all].reverse()) await components.stop(p, 5000);
+    live.delete(handle);
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    wdIn?.end('done\n');
+  };
+  const components = new Components({
+    dir,
+    label: 'kube test cluster',
+    t0,
+    deadline,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
+    pollMs: 200,
+    onStart: (pid) => wdIn?.write(`${pid}\n`),
+    onFail: stop,
+  });
   const killNow = (): void => {
-    for (const p of procs) {
-      if (p.child.pid !== undefined && !p.exited) {
-        try {
-          process.kill(-p.child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
+    components.killAll();
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   const handle = { killNow };
   live.add(handle);
   installExitHook();
 
-  const setprivOk = existsSync('/usr/bin/setpriv');
-  const startProc = (name: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc => {
-    const logFile = path.join(dir, `${name}.log`);
-    const fd = openSync(logFile, 'a');
-    const bin = path.join(binDir, name);
-    // setpriv --pdeathsig: the kernel kills the component if we die.
-    const [cmd, argv] = setprivOk
-      ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', bin, ...args]]
-      : [bin, args];
-    const child = spawn(cmd, argv as string[], {
-      cwd: dir,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, ...env },
-    });
-    closeSync(fd);
-    child.unref();
-    const p: Proc = { name, child, logFile, exited: false };
-    child.on('exit', (code, signal) => {
-      p.exited = true;
-      p.exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
-    });
-    child.on('error', (err) => {
-      p.exited = true;
-      p.exitInfo = `spawn error: ${err.message}`;
-    });
-    if (child.pid !== undefined) wdIn?.write(`${child.pid}\n`);
-    procs.push(p);
-    return p;
-  };
-
-  const logTail = (component: string, lines = 40): string => tailFile(path.join(dir, `${component}.log`), lines);
-
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    for (const p of [...procs].reverse()) {
-      if (p.child.pid === undefined || p.exited) continue;
-      try {
-        process.kill(-p.child.pid, 'SIGTERM');
-      } catch {
-        continue;
-      }
-      const until = Date.now() + 5000;
-      while (!p.exited && Date.now() < until) await sleep(50);
-      if (!p.exited) {
-        try {
-          process.kill(-p.child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
-    live.delete(handle);
-    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
-    wdIn?.end('done\n');
-  };
-
-  const fail = async (what: string, components: string[]): Promise<never> => {
-    const details = components
-      .map((c) => {
-        const p = procs.find((x) => x.name === c);
-        const state = p?.exited ? ` (exited: ${p.exitInfo ?? '?'})` : '';
-        return `--- ${c}${state}, last lines of ${c}.log:\n${logTail(c, 30)}`;
-      })
-      .join('\n');
-    const msg = `kube test cluster: ${what} after ${Date.now() - t0} ms\n${details}`;
-    await stop();
-    throw new Error(msg);
-  };
-
-  /** Polls `check` until true; fails with log tails on timeout or if a process died. */
-  const startPhases: Record<string, number> = {};
-  const waitFor = async (what: string, components: string[], check: () => Promise<boolean>): Promise<void> => {
-    for (;;) {
-      const dead = procs.find((p) => p.exited);
-      if (dead) return fail(`${dead.name} exited while waiting for ${what}`, components);
-      try {
-        if (await check()) {
-          startPhases[what] = Date.now() - t0;
-          return;
-        }
-      } catch {
-        /* not yet */
-      }
-      if (Date.now() > deadline) return fail(`timed out waiting for ${what}`, components);
-      await sleep(200);
-    }
-  };
+  const startProc = (name: string, args: string[], env: NodeJS.ProcessEnv = {}) => components.start(name, path.join(binDir, name), args, env);
+  const logTail = (component: string, lines = 40): string => components.logTail(component, lines);
+  const waitFor = (what: string, names: string[], check: () => Promise<boolean>): Promise<void> => components.waitFor(what, names, check);
+  const startPhases = components.startPhases;
 
   try {
     makePki(dir, apiAddress);

@@ -23,22 +23,21 @@
  * containerd, mounts, bridge, nftables tables, CNI iptables chains, pod cgroups). If the test process dies a
  * detached watchdog runs the same cleanup.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import {
   accessSync,
   chmodSync,
-  closeSync,
   constants as fsConstants,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Components, sleep } from './component-processes.js';
 import { defaultRouteIpv4, freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
 
 export { defaultRouteIpv4 };
@@ -157,14 +156,6 @@ function readPaths(): Record<string, string> {
   return kv;
 }
 
-function tailFile(file: string, lines = 40): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -190,15 +181,6 @@ function takeLock(file: string): void {
     }
   }
   throw new Error(`could not take ${file}`);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: boolean;
-  exitInfo?: string;
 }
 
 // Runs node.sh cleanup when our end of its stdin closes without "done" (this process died).
@@ -232,8 +214,6 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
 
   mkdirSync(path.join(nodeDir, 'runs'), { recursive: true });
   const dir = mkdtempSync(path.join(nodeDir, 'runs', 'kube-node-'));
-  const procs: Proc[] = [];
-  const startPhases: Record<string, number> = {};
   let stopped = false;
 
   const watchdog = spawn('bash', ['-c', WATCHDOG], {
@@ -246,57 +226,12 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
   (wdIn as unknown as { unref?: () => void } | null)?.unref?.();
   wdIn?.on('error', () => {});
 
-  const logTail = (component: string, lines = 40): string => tailFile(path.join(dir, `${component}.log`), lines);
-
-  const startProc = (name: string, cmd: string, args: string[]): Proc => {
-    const fd = openSync(path.join(dir, `${name}.log`), 'a');
-    // setpriv --pdeathsig: the kernel kills the component if we die (the watchdog then cleans up).
-    const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', cmd, ...args], {
-      cwd: dir,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      // No proxy variables: every connection here is local.
-      env: { PATH: SYS_PATH, HOME: dir },
-    });
-    closeSync(fd);
-    child.unref();
-    const p: Proc = { name, child, exited: false };
-    child.on('exit', (code, signal) => {
-      p.exited = true;
-      p.exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
-    });
-    child.on('error', (err) => {
-      p.exited = true;
-      p.exitInfo = `spawn error: ${err.message}`;
-    });
-    procs.push(p);
-    return p;
-  };
-
-  const stopProc = async (p: Proc, graceMs: number): Promise<void> => {
-    if (p.child.pid === undefined || p.exited) return;
-    try {
-      process.kill(-p.child.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const until = Date.now() + graceMs;
-    while (!p.exited && Date.now() < until) await sleep(50);
-    if (!p.exited) {
-      try {
-        process.kill(-p.child.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  };
-
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     for (const name of ['kube-proxy', 'kubelet', 'coredns']) {
-      const p = procs.find((x) => x.name === name);
-      if (p) await stopProc(p, 5000);
+      const p = components.find(name);
+      if (p) await components.stop(p, 5000);
     }
     // Containers, shims, containerd itself, mounts, bridge, nftables, CNI chains, cgroups.
     let cleanupError: unknown;
@@ -305,42 +240,19 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     } catch (err) {
       cleanupError = err;
     }
-    for (const p of procs) await stopProc(p, 5000);
+    for (const p of components.all) await components.stop(p, 5000);
     rmSync(lockFile, { force: true });
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
     wdIn?.end('done\n');
     if (cleanupError) throw cleanupError;
   };
-
-  const fail = async (what: string, components: string[]): Promise<never> => {
-    const details = components
-      .map((c) => {
-        const p = procs.find((x) => x.name === c);
-        const state = p?.exited ? ` (exited: ${p.exitInfo ?? '?'})` : '';
-        return `--- ${c}${state}, last lines of ${c}.log:\n${logTail(c, 30)}`;
-      })
-      .join('\n');
-    const msg = `kube test node: ${what} after ${Date.now() - t0} ms\n${details}`;
-    await stop().catch(() => {});
-    throw new Error(msg);
-  };
-
-  const waitFor = async (what: string, components: string[], check: () => Promise<boolean>): Promise<void> => {
-    for (;;) {
-      const dead = procs.find((p) => p.exited);
-      if (dead) return fail(`${dead.name} exited while waiting for ${what}`, components);
-      try {
-        if (await check()) {
-          startPhases[what] = Date.now() - t0;
-          return;
-        }
-      } catch {
-        /* not yet */
-      }
-      if (Date.now() > deadline) return fail(`timed out waiting for ${what}`, components);
-      await sleep(250);
-    }
-  };
+  // No proxy variables: every connection here is local.
+  const components = new Components({ dir, label: 'kube test node', t0, deadline, env: { PATH: SYS_PATH, HOME: dir }, pollMs: 250, onFail: stop });
+  const startPhases = components.startPhases;
+  const logTail = (component: string, lines = 40): string => components.logTail(component, lines);
+  const startProc = (name: string, cmd: string, args: string[]) => components.start(name, cmd, args);
+  const fail = (what: string, names: string[]): Promise<never> => components.fail(what, names);
+  const waitFor = (what: string, names: string[], check: () => Promise<boolean>): Promise<void> => components.waitFor(what, names, check);
 
   const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     try {
@@ -530,8 +442,8 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     startProc('kube-proxy', path.join(binDir, 'kube-proxy'), [`--config=${proxyConfigFile}`, '--v=1']);
   }
 
-  const components = ['kubelet', 'containerd', ...(opts.kubeProxy ?? true ? ['kube-proxy'] : [])];
-  await waitFor(`node ${nodeName} Ready and untainted`, components, async () => {
+  const nodeComponents = ['kubelet', 'containerd', ...(opts.kubeProxy ?? true ? ['kube-proxy'] : [])];
+  await waitFor(`node ${nodeName} Ready and untainted`, nodeComponents, async () => {
     const res = await cluster.request<{
       spec?: { taints?: { key: string }[] };
       status?: { conditions?: { type: string; status: string }[] };
