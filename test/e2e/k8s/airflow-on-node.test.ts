@@ -241,7 +241,9 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       const pods = await c().request<{ items: (PodItem & { metadata: { uid: string } })[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
       const m = new Map<string, string>();
       for (const p of pods.body.items) {
-        if (p.status?.phase !== 'Running') continue;
+        // Task pods come and go on the executor's schedule (the DAG test's worker may still be finishing): only
+        // Airflow's own long-running pods must survive a deploy untouched.
+        if (p.status?.phase !== 'Running' || p.metadata.labels?.['app.kubernetes.io/component'] === 'worker') continue;
         m.set(p.metadata.name, `${p.metadata.uid} restarts=${(p.status.containerStatuses ?? []).map((x) => x.restartCount).join(',')}`);
       }
       return m;
