@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Component {
   readonly name: string;
@@ -30,6 +31,18 @@ export interface ComponentsOptions {
   readonly onStart?: (pid: number) => void;
   /** Tears the harness down before fail() throws. */
   readonly onFail: () => Promise<void>;
+}
+
+/** scripts/testbed/<name>, found by walking up (works from test/support and from dist/test/support). */
+export function testbedScript(name: string): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(d, 'scripts', 'testbed', name);
+    if (existsSync(candidate)) return candidate;
+    const up = path.dirname(d);
+    if (up === d) throw new Error(`scripts/testbed/${name} not found above ${fileURLToPath(import.meta.url)}`);
+    d = up;
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -45,8 +45,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Components, sleep } from './component-processes.js';
+import { Components, sleep, testbedScript } from './component-processes.js';
 
 export interface KubeTestClusterOptions {
   /** Start kube-controller-manager. Default true (forced on when kwok is on). */
@@ -126,17 +125,7 @@ export interface KubeTestCluster {
   stop(): Promise<void>;
 }
 
-/** scripts/testbed/kube.sh, found by walking up (works from test/support and from dist/test/support). */
-function findKubeSh(): string {
-  let d = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(d, 'scripts', 'testbed', 'kube.sh');
-    if (existsSync(candidate)) return candidate;
-    const up = path.dirname(d);
-    if (up === d) throw new Error(`scripts/testbed/kube.sh not found above ${fileURLToPath(import.meta.url)}`);
-    d = up;
-  }
-}
+const findKubeSh = (): string => testbedScript('kube.sh');
 
 const REQUIRED = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'] as const;
 const FOR_KWOK = ['kube-scheduler', 'kwok'] as const;

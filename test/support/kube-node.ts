@@ -36,8 +36,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Components, sleep } from './component-processes.js';
+import { Components, sleep, testbedScript } from './component-processes.js';
 import { defaultRouteIpv4, freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
 
 export { defaultRouteIpv4 };
@@ -87,17 +86,7 @@ export interface KubeTestNode {
   stop(): Promise<void>;
 }
 
-/** scripts/testbed/node.sh, found by walking up (works from test/support and dist/test/support). */
-function findNodeSh(): string {
-  let d = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(d, 'scripts', 'testbed', 'node.sh');
-    if (existsSync(candidate)) return candidate;
-    const up = path.dirname(d);
-    if (up === d) throw new Error(`scripts/testbed/node.sh not found above ${fileURLToPath(import.meta.url)}`);
-    d = up;
-  }
-}
+const findNodeSh = (): string => testbedScript('node.sh');
 
 const SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'firewall'];
