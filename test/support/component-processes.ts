@@ -45,6 +45,19 @@ export function testbedScript(name: string): string {
   }
 }
 
+/**
+ * A detached bash `script` that outlives us and reads lines from our end of its stdin: when that pipe closes without
+ * a "done" line (this process died, however it died), it cleans up what the harness left behind.
+ */
+export function startWatchdog(script: string, env: NodeJS.ProcessEnv): { write(line: string): void; done(): void } {
+  const watchdog = spawn('bash', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
+  watchdog.unref();
+  const stdin = watchdog.stdin;
+  (stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  stdin?.on('error', () => {});
+  return { write: (line) => stdin?.write(`${line}\n`), done: () => stdin?.end('done\n') };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function tailFile(file: string, lines = 40): string {

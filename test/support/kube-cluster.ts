@@ -45,7 +45,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Components, sleep, testbedScript } from './component-processes.js';
+import { Components, sleep, startWatchdog, testbedScript } from './component-processes.js';
 
 export interface KubeTestClusterOptions {
   /** Start kube-controller-manager. Default true (forced on when kwok is on). */
@@ -671,15 +671,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
 
   // Watchdog: kills the process groups and removes the dir when our end of its
   // stdin pipe closes (i.e. this process died, however it died).
-  const watchdog = spawn('bash', ['-c', WATCHDOG], {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', DIR: dir, KEEP_DIR: opts.keepDir ? '1' : '0' },
-  });
-  watchdog.unref();
-  const wdIn = watchdog.stdin;
-  (wdIn as unknown as { unref?: () => void } | null)?.unref?.();
-  wdIn?.on('error', () => {});
+  const watchdog = startWatchdog(WATCHDOG, { PATH: process.env['PATH'] ?? '/usr/bin:/bin', DIR: dir, KEEP_DIR: opts.keepDir ? '1' : '0' });
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -687,7 +679,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     for (const p of [...components.all].reverse()) await components.stop(p, 5000);
     live.delete(handle);
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
-    wdIn?.end('done\n');
+    watchdog.done();
   };
   const components = new Components({
     dir,
@@ -696,7 +688,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     deadline,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
     pollMs: 200,
-    onStart: (pid) => wdIn?.write(`${pid}\n`),
+    onStart: (pid) => watchdog.write(String(pid)),
     onFail: stop,
   });
   const killNow = (): void => {

@@ -23,7 +23,7 @@
  * containerd, mounts, bridge, nftables tables, CNI iptables chains, pod cgroups). If the test process dies a
  * detached watchdog runs the same cleanup.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   accessSync,
   chmodSync,
@@ -36,7 +36,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
-import { Components, sleep, testbedScript } from './component-processes.js';
+import { Components, sleep, startWatchdog, testbedScript } from './component-processes.js';
 import { defaultRouteIpv4, freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
 
 export { defaultRouteIpv4 };
@@ -205,15 +205,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
   const dir = mkdtempSync(path.join(nodeDir, 'runs', 'kube-node-'));
   let stopped = false;
 
-  const watchdog = spawn('bash', ['-c', WATCHDOG], {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: { PATH: SYS_PATH, NODE_SH: findNodeSh(), LOCK: lockFile, DIR: dir, KEEP_DIR: opts.keepDir ? '1' : '0' },
-  });
-  watchdog.unref();
-  const wdIn = watchdog.stdin;
-  (wdIn as unknown as { unref?: () => void } | null)?.unref?.();
-  wdIn?.on('error', () => {});
+  const watchdog = startWatchdog(WATCHDOG, { PATH: SYS_PATH, NODE_SH: findNodeSh(), LOCK: lockFile, DIR: dir, KEEP_DIR: opts.keepDir ? '1' : '0' });
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -232,7 +224,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     for (const p of components.all) await components.stop(p, 5000);
     rmSync(lockFile, { force: true });
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
-    wdIn?.end('done\n');
+    watchdog.done();
     if (cleanupError) throw cleanupError;
   };
   // No proxy variables: every connection here is local.
