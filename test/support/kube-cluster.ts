@@ -137,7 +137,7 @@ function resolveBinDir(override?: string): string {
   return execFileSync('bash', [findKubeSh(), 'path'], { encoding: 'utf8' }).trim();
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, fsConstants.X_OK);
     return true;

@@ -25,9 +25,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import {
-  accessSync,
   chmodSync,
-  constants as fsConstants,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -37,7 +35,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { Components, sleep, startWatchdog, testbedScript } from './component-processes.js';
-import { defaultRouteIpv4, freePorts, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
+import { defaultRouteIpv4, freePorts, isExecutable, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
 
 export { defaultRouteIpv4 };
 
@@ -92,14 +90,6 @@ const SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'firewall'];
 const SETUP_HINT = 'run: bash scripts/testbed/setup.sh (as root; node.sh deps + kube.sh build)';
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function onPath(cmd: string): boolean {
   return SYS_PATH.split(':').some((d) => isExecutable(path.join(d, cmd)));
