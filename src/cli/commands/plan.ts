@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../../errors/user-error.js';
 import { checkTemplate } from '../../infra/checks.js';
 import { synthesizeTemplates } from '../../infra/synthesize.js';
-import { diffTemplates, formatInfraDiff, type InfraDiff } from '../../plan/infra-diff.js';
+import type { StackDiff } from '../../plan/infra-diff.js';
 import { formatInfraPlan, planInfrastructure } from '../../plan/infra-plan.js';
 import type { CommandContext } from '../context.js';
 
@@ -21,18 +21,21 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
     (await import('../../adapters/aws/cloudformation.js')).credentialSourceConfigured(process.env, (rel) =>
       existsSync(path.join(homedir(), rel)),
     );
-  let diffs: { stackName: string; diff: InfraDiff | 'new' }[] | undefined;
+  let diffs: StackDiff[] | undefined;
   if (online) {
     const cfn = await import('../../adapters/aws/cloudformation.js');
     const client = cfn.cloudFormationClient({ region: config.region });
     if (await cfn.credentialsAvailable(client)) {
       ctx.out.step(`planning ${config.name} (${config.region}) against the deployed stack — read-only`);
+      // Loaded only here: the resource spec behind the diff takes about a second to load, which offline plans skip.
+      const { diffStack } = await import('../../plan/infra-diff.js');
       diffs = [];
       for (const t of templates) {
         const deployed = await cfn.deployedTemplate(client, t.stackName).catch((e: unknown) => {
           throw awsReadError(e, t.stackName);
         });
-        diffs.push({ stackName: t.stackName, diff: deployed ? diffTemplates(t.template, deployed) : 'new' });
+        // Read-only, so no change set: whether a change replaces a resource comes from the resource spec.
+        diffs.push(diffStack(t.stackName, t.template, deployed));
       }
     } else {
       ctx.out.warn('AWS credentials are configured but could not be resolved; planning offline');
@@ -62,7 +65,10 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
     });
   } else {
     ctx.out.data(formatInfraPlan(plan));
-    if (diffs) ctx.out.data(`\n${diffs.map((d) => formatInfraDiff(d.stackName, d.diff)).join('\n')}`);
+    if (diffs) {
+      const { formatStackDiff } = await import('../../plan/infra-diff.js');
+      ctx.out.data(`\n${diffs.map(formatStackDiff).join('\n')}`);
+    }
     ctx.out.data(`\n${costSummaryLine(cost)}`);
   }
   return 0;

@@ -15,7 +15,12 @@ interface PlanJson {
   offline: boolean;
   infrastructure: { resources: { type: string; count: number }[]; settings: { area: string; setting: string; value: string }[] };
   warnings: { id: string }[];
-  changes?: { stackName: string; diff: 'new' | { changes: { kind: string; logicalId: string; type: string }[]; unchanged: number } }[];
+  changes?: {
+    stackName: string;
+    status: 'new' | 'changed' | 'unchanged';
+    changes: { action: string; logicalId: string; type: string; properties: string[]; dangerous: boolean }[];
+    unchanged: number;
+  }[];
 }
 
 function project(content = CONFIG): string {
@@ -98,12 +103,39 @@ describe('plan against a deployed stack (moto)', () => {
     assert.equal(r.code, 0, r.stderr);
     const p = JSON.parse(r.stdout) as PlanJson;
     assert.equal(p.offline, false);
-    const diff = p.changes![0]!.diff;
-    assert.notEqual(diff, 'new');
-    if (diff === 'new') return;
+    const diff = p.changes![0]!;
+    assert.equal(diff.status, 'changed');
     assert.equal(diff.unchanged, 1, 'the deployed repository is unchanged');
     assert.ok(!diff.changes.some((c) => c.logicalId === repoId));
-    assert.ok(diff.changes.some((c) => c.kind === 'add' && c.type === 'AWS::EKS::Cluster'));
+    assert.ok(diff.changes.some((c) => c.action === 'add' && c.type === 'AWS::EKS::Cluster'));
+    assert.ok(!diff.changes.some((c) => c.dangerous), 'additions are never dangerous');
+  });
+
+  it('flags the replacement of a deployed repository as dangerous', async () => {
+    const dir = project('name: renamed\nregion: us-east-1\nregistry:\n  repositoryName: renamed/airflow-2\n');
+    const synth = await runCli(['synth', '--out', 'out'], { cwd: dir, env: NO_AWS });
+    assert.equal(synth.code, 0, synth.stderr);
+    const full = JSON.parse(readFileSync(path.join(dir, 'out', 'cloudformation', 'renamed-airflow.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    // Deployed under the old name: the config's new repositoryName must replace it.
+    const [repoId, repo] = Object.entries(full.Resources).find(([, r]) => r.Type === 'AWS::ECR::Repository')!;
+    const deployed = { ...repo, Properties: { ...repo.Properties, RepositoryName: 'renamed/airflow' } };
+    const client = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await client.send(new CreateStackCommand({ StackName: 'renamed-airflow', TemplateBody: JSON.stringify({ Resources: { [repoId]: deployed } }) }));
+
+    const env = { ...moto.env, HOME: '/nonexistent-home' };
+    const json = await runCli(['plan', '--json'], { cwd: dir, env });
+    assert.equal(json.code, 0, json.stderr);
+    const diff = (JSON.parse(json.stdout) as PlanJson).changes![0]!;
+    assert.deepEqual(
+      diff.changes.filter((c) => c.dangerous).map((c) => [c.action, c.logicalId, c.properties]),
+      [['replace', repoId, ['RepositoryName']]],
+    );
+    const text = await runCli(['plan'], { cwd: dir, env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`!! replace ${repoId} \\(AWS::ECR::Repository\\): RepositoryName \\(replaces\\)`));
+    assert.match(text.stdout, new RegExp(`DANGER: replaces the image repository ${repoId}`));
   });
 
   it('reports a stack that is not deployed yet', async () => {
