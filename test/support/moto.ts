@@ -35,11 +35,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(): Promise<MotoServer> {
+export interface MotoOptions {
+  /**
+   * Extra environment for moto_server, e.g. `INITIAL_NO_AUTH_ACTION_COUNT: '3'` to enforce IAM policies after the
+   * first three requests (so a test can provoke a real AccessDenied).
+   * @default none
+   */
+  readonly serverEnv?: Record<string, string>;
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(motoBinary(), ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
+    ...(options.serverEnv ? { env: { ...process.env, ...options.serverEnv } } : {}),
   });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
