@@ -10,12 +10,14 @@ import { registerCostCommands } from './specs/cost.js';
 import { registerImageCommands } from './specs/image.js';
 import { registerDevCommands } from './specs/dev.js';
 import { registerKubeCommands } from './specs/kube.js';
+import { registerUpCommands } from './specs/up.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
 export function registerCommands(program: Command, run: Runner): void {
   registerConfigCommands(program, run);
   registerInfraCommands(program, run);
+  registerUpCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
   registerDevCommands(program, run);

@@ -2,7 +2,7 @@
  * The CDK app of a deployment: one stack, tagged. Tests use this to reach the constructs (Template.fromStack);
  * everything else calls synthesizeTemplates().
  */
-import { App, Tags } from 'aws-cdk-lib';
+import { App, Tags, type IStackSynthesizer } from 'aws-cdk-lib';
 import { stackName } from '../config/naming.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { DEPLOYMENT_TAG } from './names.js';
@@ -19,6 +19,8 @@ export interface BuildAppOptions {
    * @default false
    */
   readonly builtinValidation?: boolean;
+  /** How the template reaches CloudFormation (see AirflowStackProps.synthesizer). @default BootstraplessSynthesizer */
+  readonly synthesizer?: IStackSynthesizer;
 }
 
 export function buildApp(config: ResolvedConfig, options: BuildAppOptions = {}): { app: App; stack: AirflowStack } {
@@ -34,6 +36,7 @@ export function buildApp(config: ResolvedConfig, options: BuildAppOptions = {}):
   const stack = new AirflowStack(app, stackName(config), {
     config,
     additionalAdminPrincipalArns: options.additionalAdminPrincipalArns ?? [],
+    ...(options.synthesizer ? { synthesizer: options.synthesizer } : {}),
   });
   for (const [key, value] of Object.entries(config.tags)) Tags.of(app).add(key, value);
   Tags.of(app).add(DEPLOYMENT_TAG, config.name);

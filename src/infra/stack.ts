@@ -2,7 +2,7 @@
  * The single CloudFormation stack of a deployment: one construct per concept. Construct ids are API — they become
  * logical ids, and renaming one replaces the resource (for the database: a new, empty database). Never rename them.
  */
-import { BootstraplessSynthesizer, CfnOutput, Fn, Stack } from 'aws-cdk-lib';
+import { BootstraplessSynthesizer, CfnOutput, Fn, Stack, type IStackSynthesizer } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { COMPONENTS, STACK_OUTPUTS, stackName } from '../config/naming.js';
 import type { ResolvedConfig } from '../config/resolved.js';
@@ -22,6 +22,12 @@ export interface AirflowStackProps {
    * @default - none
    */
   readonly additionalAdminPrincipalArns?: readonly string[];
+  /**
+   * How the template reaches CloudFormation. Offline synthesis (plan, synth, tests) needs none; `up` passes one that
+   * uploads the template to the tool's own bucket, because ours is over the 51,200-byte inline limit.
+   * @default BootstraplessSynthesizer (no assets, no bootstrap stack)
+   */
+  readonly synthesizer?: IStackSynthesizer;
 }
 
 export class AirflowStack extends Stack {
@@ -40,7 +46,9 @@ export class AirflowStack extends Stack {
       stackName: stackName(config),
       description: `airflow-aws: Apache Airflow ${config.airflow.version} on EKS for "${config.name}"`,
       // No assets, no bootstrap stack: the template is all there is to deploy.
-      synthesizer: new BootstraplessSynthesizer(),
+      synthesizer: props.synthesizer ?? new BootstraplessSynthesizer(),
+      // A stray `aws cloudformation delete-stack` must not take the database with it; `down` lifts this explicitly.
+      terminationProtection: true,
       analyticsReporting: false,
       // Environment-agnostic on purpose: synthesis needs no account, no credentials and makes no lookups.
     });

@@ -1,9 +1,18 @@
 /**
  * A real moto server (AWS API emulator) on a free loopback port, for tests of the tool's own SDK calls.
  * moto is NOT evidence that CloudFormation would deploy a template — validators cover that.
+ *
+ * It runs through moto-server.py, which adds the few CloudFormation behaviours of AWS that moto 5.2 lacks and `up`
+ * relies on (termination protection, failed creates ending in ROLLBACK_COMPLETE, EKS/Secrets Manager resources
+ * through moto's own backends); that file lists each one and why.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SHIM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'support', 'moto-server.py');
 
 export interface MotoServer {
   readonly endpoint: string;
@@ -18,9 +27,21 @@ export function motoBinary(): string {
   const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
   const found = which.stdout.trim();
   if (!found) {
-    throw new Error('moto_server not found: install it with `pip install "moto[server]==5.1.*"` (the CI does: scripts/testbed/setup.sh)');
+    throw new Error('moto_server not found: install it with `pip install "moto[server]==5.2.1"` (the CI does: scripts/testbed/setup.sh)');
   }
   return found;
+}
+
+/**
+ * The Python that has moto: the interpreter named on moto_server's #! line (setup.sh installs it in a venv), or
+ * python3 when moto_server is a wrapper script (pyenv shims).
+ */
+export function motoPython(): string {
+  const fromEnv = process.env['MOTO_PYTHON'];
+  if (fromEnv) return fromEnv;
+  const first = readFileSync(motoBinary(), 'utf8').split('\n', 1)[0] ?? '';
+  const interpreter = /^#!\s*(\S*python[\d.]*)\s*$/.exec(first)?.[1];
+  return interpreter ?? 'python3';
 }
 
 export async function freePort(): Promise<number> {
@@ -46,7 +67,7 @@ export interface MotoOptions {
 
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(motoBinary(), ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(motoPython(), [SHIM, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
     ...(options.serverEnv ? { env: { ...process.env, ...options.serverEnv } } : {}),

@@ -1,0 +1,124 @@
+/**
+ * The stack as CloudFormation sees it: status, termination protection, our deployment tag, and the reasons of the
+ * resources that failed in its last operation. Also the two state changes `up` makes outside the CDK toolkit:
+ * deleting a stack whose first create failed, and waiting while CloudFormation is busy.
+ */
+import {
+  CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  UpdateTerminationProtectionCommand,
+  type Stack,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { DEPLOYMENT_TAG } from '../../infra/names.js';
+import { interrupted, sleep } from '../kube/client.js';
+
+export interface StackState {
+  readonly status: string;
+  readonly reason?: string;
+  readonly terminationProtection: boolean;
+  readonly deploymentTag?: string;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly lastEvent?: { readonly time?: Date; readonly resource: string; readonly status: string; readonly reason?: string };
+}
+
+export interface FailedResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly status: string;
+  readonly reason: string;
+}
+
+export async function readStack(cfn: CloudFormationClient, stackName: string): Promise<StackState | undefined> {
+  let stack: Stack | undefined;
+  try {
+    stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+  } catch (e) {
+    const err = e as { name?: string; message?: string };
+    if (err.name === 'ValidationError' && /does not exist/i.test(err.message ?? '')) return undefined;
+    throw e;
+  }
+  if (!stack?.StackStatus) return undefined;
+  const tag = stack.Tags?.find((t) => t.Key === DEPLOYMENT_TAG)?.Value;
+  const events = await recentEvents(cfn, stackName, 1);
+  const last = events[0];
+  return {
+    status: stack.StackStatus,
+    ...(stack.StackStatusReason ? { reason: stack.StackStatusReason } : {}),
+    terminationProtection: Boolean(stack.EnableTerminationProtection),
+    ...(tag ? { deploymentTag: tag } : {}),
+    outputs: Object.fromEntries((stack.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : []))),
+    ...(last
+      ? {
+          lastEvent: {
+            ...(last.Timestamp ? { time: last.Timestamp } : {}),
+            resource: last.LogicalResourceId ?? '',
+            status: last.ResourceStatus ?? '',
+            ...(last.ResourceStatusReason ? { reason: last.ResourceStatusReason } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Newest first. */
+async function recentEvents(cfn: CloudFormationClient, stackName: string, limit: number): Promise<StackEvent[]> {
+  const out: StackEvent[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName, ...(token ? { NextToken: token } : {}) }));
+    out.push(...(page.StackEvents ?? []));
+    token = page.NextToken;
+  } while (token && out.length < limit);
+  return out.slice(0, limit);
+}
+
+/**
+ * The resources that failed in the stack's most recent operation, oldest first — CloudFormation's own reasons,
+ * which name the real cause (a quota, a permission, a name taken). The stack-level "The following resource(s)
+ * failed" summaries are left out: they repeat the resource events.
+ */
+export async function failedResources(cfn: CloudFormationClient, stackName: string): Promise<FailedResource[]> {
+  const events = await recentEvents(cfn, stackName, 500);
+  const failed: FailedResource[] = [];
+  for (const e of events) {
+    // Events are newest first; the operation began at the stack's "User Initiated" event.
+    if (e.ResourceType === 'AWS::CloudFormation::Stack' && e.ResourceStatusReason === 'User Initiated') break;
+    if (!e.ResourceStatus?.endsWith('_FAILED') || e.ResourceType === 'AWS::CloudFormation::Stack') continue;
+    if (/Resource creation cancelled/i.test(e.ResourceStatusReason ?? '')) continue;
+    failed.push({ logicalId: e.LogicalResourceId ?? '?', type: e.ResourceType ?? '', status: e.ResourceStatus, reason: e.ResourceStatusReason ?? '(no reason given)' });
+  }
+  return failed.reverse();
+}
+
+export interface WaitOptions {
+  readonly signal?: AbortSignal;
+  readonly pollMs?: number;
+  readonly timeoutMs: number;
+  readonly onWait?: (status: string) => void;
+}
+
+/** Polls until the stack leaves every *_IN_PROGRESS status (or is gone); returns its settled state. */
+export async function waitUntilSettled(cfn: CloudFormationClient, stackName: string, o: WaitOptions): Promise<StackState | undefined> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    const s = await readStack(cfn, stackName);
+    if (!s || !s.status.endsWith('_IN_PROGRESS') || s.status === 'REVIEW_IN_PROGRESS') return s;
+    if (Date.now() > deadline) return s;
+    o.onWait?.(s.status);
+    if (o.signal?.aborted) throw interrupted();
+    await sleep(o.pollMs ?? 10_000, o.signal);
+  }
+}
+
+/** Lifts termination protection, deletes the stack and waits until it is gone. */
+export async function deleteStack(cfn: CloudFormationClient, stackName: string, o: WaitOptions): Promise<void> {
+  await cfn.send(new UpdateTerminationProtectionCommand({ StackName: stackName, EnableTerminationProtection: false }));
+  await cfn.send(new DeleteStackCommand({ StackName: stackName }));
+  const settled = await waitUntilSettled(cfn, stackName, o);
+  if (settled && settled.status !== 'DELETE_COMPLETE') {
+    throw new Error(`stack ${stackName} was not deleted: ${settled.status}${settled.reason ? ` (${settled.reason})` : ''}`);
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Step 1 of `up`: the CloudFormation stack. Describes itself as the resource diff against the deployed template
+ * (dangerous replacements flagged); does itself by first settling whatever state an earlier run left (see
+ * stack-resume.ts), then deploying through change sets with per-resource progress.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { cloudFormationClient, deployedTemplate } from '../../adapters/aws/cloudformation.js';
+import { awsUserError } from '../../adapters/aws/errors.js';
+import { deployStack, type StackActivity } from '../../adapters/aws/stack-deployer.js';
+import { deleteStack, failedResources, readStack, waitUntilSettled, type StackState } from '../../adapters/aws/stack-state.js';
+import { ensureTemplateBucket, s3Client, templateBucketName } from '../../adapters/aws/template-bucket.js';
+import { interrupted } from '../../adapters/kube/client.js';
+import { stackName } from '../../config/naming.js';
+import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
+import { synthesizeTemplates } from '../../infra/synthesize.js';
+import { dangerousChanges, diffStack, formatStackDiff, STATEFUL_TYPES } from '../../plan/infra-diff.js';
+import type { Step, StepDescription, StepReporter } from '../steps.js';
+import type { UpContext } from './context.js';
+import { decideStackAction, type StackAction } from './stack-resume.js';
+
+/** The resources that take minutes: named while they run so a long wait never looks like a hang. */
+export const SLOW_RESOURCES: Readonly<Record<string, string>> = {
+  'AWS::EKS::Cluster': 'the EKS cluster (usually 10–15 min)',
+  'AWS::RDS::DBInstance': 'the RDS instance (usually 5–15 min)',
+  'AWS::EKS::Nodegroup': 'the node group (usually 3–5 min)',
+  'AWS::EC2::NatGateway': 'the NAT gateway (usually 1–2 min)',
+};
+
+export const infrastructureStep: Step<UpContext> = {
+  id: 'infrastructure',
+  title: 'Infrastructure (CloudFormation)',
+
+  async describe(ctx) {
+    const name = stackName(ctx.config);
+    const [synth] = synthesizeTemplates(ctx.config);
+    if (!synth) throw new Error('synthesis produced no stack');
+    const cfn = client(ctx);
+    try {
+      const found = await readStack(cfn, name).catch((e: unknown) => {
+        throw awsUserError(e, { action: `reading stack ${name}`, region: ctx.region });
+      });
+      const action = decideStackAction(found && toFound(found), ctx.config.name, name);
+      // Later steps describe themselves against what exists now (the cluster, the registry).
+      if (found && action.kind === 'update' && Object.keys(found.outputs).length > 0) ctx.found.outputs = found.outputs;
+      const deployed = found && action.kind !== 'delete-then-create' && action.kind !== 'create' ? await deployedTemplate(cfn, name) : undefined;
+      const diff = diffStack(name, synth.template, deployed);
+      const resources = Object.keys(synth.template.Resources ?? {}).length;
+      const dangers = dangerousChanges(diff).map((c) => {
+        const what = STATEFUL_TYPES[c.type]?.what ?? c.type;
+        return `${c.action === 'remove' ? 'removes' : 'replaces'} ${what} ${c.logicalId}`;
+      });
+      const prefix = actionLine(action, name, resources);
+      const summary = diff.status === 'unchanged' && action.kind === 'update' ? 'no changes' : prefix;
+      return {
+        summary,
+        changes: !(diff.status === 'unchanged' && action.kind === 'update' && !action.note),
+        details: [...(action.kind === 'update' && action.note ? [action.note] : []), ...formatStackDiff(diff).split('\n')],
+        dangers,
+        data: { stackName: name, status: found?.status ?? 'absent', action: action.kind, diff },
+      } satisfies StepDescription;
+    } finally {
+      cfn.destroy();
+    }
+  },
+
+  async run(ctx, report) {
+    const name = stackName(ctx.config);
+    const cfn = client(ctx);
+    try {
+      const account = await callerAccount(ctx);
+      ctx.found.account = account;
+      const bucket = templateBucketName(account, ctx.region);
+      const s3 = s3Client({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
+      try {
+        if ((await ensureTemplateBucket(s3, bucket, ctx.region)) === 'created') report.info(`created the template bucket ${bucket}`);
+      } catch (e) {
+        throw awsUserError(e, { action: `creating the template bucket ${bucket}`, region: ctx.region });
+      } finally {
+        s3.destroy();
+      }
+
+      const settled = await settleStack(ctx, cfn, name, report);
+      const result = await deployWithProgress(ctx, cfn, name, bucket, report, settled);
+      ctx.found.outputs = result.outputs;
+      return {
+        changed: !result.noChanges,
+        summary: result.noChanges ? 'no changes' : `stack ${name} ${settled === 'create' ? 'created' : 'updated'}`,
+        data: { stackName: name, stackArn: result.stackArn },
+      };
+    } finally {
+      cfn.destroy();
+    }
+  },
+};
+
+function client(ctx: UpContext): CloudFormationClient {
+  const c = cloudFormationClient({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
+  return c;
+}
+
+function toFound(s: StackState) {
+  return { status: s.status, ...(s.reason ? { reason: s.reason } : {}), ...(s.deploymentTag ? { deploymentTag: s.deploymentTag } : {}) };
+}
+
+function actionLine(a: StackAction, name: string, resources: number): string {
+  switch (a.kind) {
+    case 'create':
+      return `create stack ${name} (${resources} resources)`;
+    case 'update':
+      return `update stack ${name}`;
+    case 'delete-then-create':
+      return `delete the failed stack ${name}, then create it again (${resources} resources)`;
+    case 'wait':
+      return `wait for stack ${name} to settle, then deploy it`;
+    case 'refuse':
+      return `cannot deploy: ${a.why}`;
+  }
+}
+
+async function callerAccount(ctx: UpContext): Promise<string> {
+  const sts = new STSClient({ region: ctx.region, credentials: ctx.credentials, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
+  try {
+    const id = await sts.send(new GetCallerIdentityCommand({}));
+    if (!id.Account) throw new Error('STS GetCallerIdentity returned no account');
+    return id.Account;
+  } catch (e) {
+    throw awsUserError(e, { action: 'identifying the AWS account (sts:GetCallerIdentity)', region: ctx.region });
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** Leaves the stack in a state a change set can start from, or stops with the reason. */
+async function settleStack(ctx: UpContext, cfn: CloudFormationClient, name: string, report: StepReporter): Promise<'create' | 'update'> {
+  for (;;) {
+    const found = await readStack(cfn, name);
+    const action = decideStackAction(found && toFound(found), ctx.config.name, name);
+    switch (action.kind) {
+      case 'create':
+        return 'create';
+      case 'update':
+        if (action.note) report.warn(action.note);
+        return 'update';
+      case 'refuse':
+        throw new UserError(action.why, { code: action.code, hint: action.hint, ...(action.code === 'STACK_NOT_OURS' ? { exitCode: EXIT_BAD_INPUT } : {}) });
+      case 'wait':
+        report.progress(`${action.why}; waiting for it to finish`);
+        await waitUntilSettled(cfn, name, {
+          signal: ctx.signal,
+          timeoutMs: ctx.timeoutMs,
+          onWait: (status) => report.progress(`stack ${name} is still ${status}`),
+        }).then((s) => {
+          if (s?.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS') {
+            throw new UserError(`stack ${name} is still ${s.status} after ${Math.round(ctx.timeoutMs / 60_000)} min`, {
+              code: 'STACK_BUSY',
+              hint: 'run up again later, or pass a longer --timeout',
+            });
+          }
+        });
+        continue;
+      case 'delete-then-create': {
+        const failed = await failedResources(cfn, name);
+        report.warn(action.why);
+        for (const f of failed) report.warn(`  ${f.logicalId} (${f.type}): ${f.reason}`);
+        const ok = await ctx.prompt.confirm(`delete stack ${name} and create it again?`);
+        if (!ok) {
+          throw new UserError(`stack ${name} is in ${found?.status ?? 'ROLLBACK_COMPLETE'} and was left as it is`, {
+            code: 'STACK_NEEDS_RECREATE',
+            exitCode: EXIT_BAD_INPUT,
+            hint: 'run `airflow-aws up` on a terminal and confirm, or `airflow-aws up --yes`',
+          });
+        }
+        report.progress(`deleting the failed stack ${name}`);
+        await deleteStack(cfn, name, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+        continue;
+      }
+    }
+  }
+}
+
+async function deployWithProgress(
+  ctx: UpContext,
+  cfn: CloudFormationClient,
+  name: string,
+  bucket: string,
+  report: StepReporter,
+  kind: 'create' | 'update',
+) {
+  const slowSince = new Map<string, { label: string; since: number }>();
+  const onActivity = (a: StackActivity) => {
+    const counts = a.done !== undefined ? { done: a.done, ...(a.total !== undefined ? { total: a.total } : {}) } : undefined;
+    const label = SLOW_RESOURCES[a.type];
+    if (label && a.status.endsWith('_IN_PROGRESS') && !slowSince.has(a.logicalId)) {
+      slowSince.set(a.logicalId, { label, since: Date.now() });
+      report.info(`waiting for ${label}`);
+    } else if (label && slowSince.has(a.logicalId) && !a.status.endsWith('_IN_PROGRESS')) {
+      const s = slowSince.get(a.logicalId)!;
+      slowSince.delete(a.logicalId);
+      report.info(`${s.label.replace(/ \(.*\)$/, '')}: ${a.status} after ${minutes(Date.now() - s.since)}`);
+    }
+    report.progress(`${a.status} ${a.logicalId} (${a.type})${a.reason && a.status.endsWith('FAILED') ? `: ${a.reason}` : ''}`, counts);
+  };
+  // A long wait must never look like a hang: name what is still running once a minute.
+  const heartbeat = setInterval(() => {
+    for (const s of slowSince.values()) report.progress(`still waiting for ${s.label.replace(/ \(.*\)$/, '')} (${minutes(Date.now() - s.since)})`);
+  }, 60_000);
+  heartbeat.unref();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      report.warn(
+        kind === 'create'
+          ? `CloudFormation keeps creating stack ${name} on its own; the next \`airflow-aws up\` waits for it and continues`
+          : `CloudFormation keeps updating stack ${name} on its own; the next \`airflow-aws up\` waits for it and continues. To stop it instead: aws cloudformation cancel-update-stack --stack-name ${name}`,
+      );
+      reject(interrupted());
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([
+      deployStack({
+        config: ctx.config,
+        region: ctx.region,
+        credentials: ctx.credentials,
+        templateBucket: bucket,
+        onActivity,
+      }),
+      aborted,
+    ]);
+  } catch (e) {
+    if (UserError.is(e)) throw e;
+    const failed = await failedResources(cfn, name).catch(() => []);
+    if (failed.length === 0) throw awsUserError(e, { action: `deploying stack ${name}`, region: ctx.region });
+    throw new UserError(`deploying stack ${name} failed`, {
+      code: 'STACK_DEPLOY_FAILED',
+      details: failed.map((f) => `${f.logicalId} (${f.type}): ${f.reason}`),
+      hint: 'fix the cause above, then run `airflow-aws up` again: it continues from where this run stopped',
+      cause: e,
+    });
+  } finally {
+    clearInterval(heartbeat);
+    if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function minutes(ms: number): string {
+  const m = Math.floor(ms / 60_000);
+  return m >= 1 ? `${m} min` : `${Math.round(ms / 1000)} s`;
+}

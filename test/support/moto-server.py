@@ -1,0 +1,335 @@
+"""moto's server plus three CloudFormation behaviours of AWS that moto 5.2 lacks and `up`/`down` rely on.
+
+1. UpdateTerminationProtection: moto stores EnableTerminationProtection from CreateStack but answers this call
+   with HTTP 500; the CDK toolkit turns protection on with it
+   (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateTerminationProtection.html).
+2. DeleteStack on a protected stack is refused, as on AWS; moto deletes it.
+3. An AWS::SSM::Parameter without a Name gets a generated one, as on AWS; moto crashes (HTTP 500) and leaves the
+   stack half-created. aws-eks-v2 adds such a parameter to every cluster.
+4. A Ref to an AWS::RDS::DBParameterGroup yields the group's name, as on AWS; moto passes its internal object and
+   answers HTTP 500 for any DBInstance that uses it.
+5. AWS::EKS::Cluster, AWS::EKS::Nodegroup and AWS::SecretsManager::Secret are created through moto's own EKS and
+   Secrets Manager backends. moto skips these types in CloudFormation, so every resource that reads a cluster
+   attribute fails ("Fn::GetAtt references undefined resource") and nothing after it is created. With them, a
+   stack creates as far as moto models AWS, and the tool's later SDK calls (DescribeCluster, the node group,
+   the database secret) find what the stack made. Add-ons, Pod Identity associations, access entries and bucket
+   policies stay skipped: moto has no model for them and nothing reads their attributes.
+6. A tagged AWS::KMS::Key is created with its tags; moto hands CloudFormation's {Key, Value} tags to KMS, which
+   expects {TagKey, TagValue}, and fails.
+7. ExecuteChangeSet behaves like AWS: the stack's outputs are those of the new template (moto keeps the old, empty
+   ones), and a resource that fails to create fails the stack with the reason in a resource event and ends in
+   ROLLBACK_COMPLETE (UPDATE_ROLLBACK_COMPLETE for an update), the event naming the resource; moto answers the API call with the error instead and
+   leaves the stack in progress for ever. Resources created before the failure are kept (AWS would delete them).
+8. A TemplateURL on the emulator's own loopback address is read from moto's S3, as one on "localhost" already is.
+Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
+"""
+import json
+import sys
+
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Event
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.common_models import CloudFormationModel
+from moto.ec2.models import ec2_backends
+from moto.eks.models import eks_backends
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.cloudformation import parsing
+from moto.cloudformation import responses as cfn_responses
+from moto.kms.models import Key as KmsKey
+from moto.rds.models import DBParameterGroup
+from moto.server import main
+from moto.ssm.models import Parameter
+
+
+def update_termination_protection(self):
+    name = self._get_param("StackName")
+    enabled = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+    stack = self.cloudformation_backend.get_stack(name)
+    stack.enable_termination_protection = enabled
+    return ActionResult({"StackId": stack.stack_id})
+
+
+_moto_delete_stack = CloudFormationResponse.delete_stack
+
+
+def delete_stack(self):
+    name = self._get_param("StackName")
+    stacks = self.cloudformation_backend.describe_stacks(name) if name else []
+    if stacks and stacks[0].enable_termination_protection:
+        raise ValidationError(
+            name,
+            message=f"Stack [{name}] cannot be deleted while TerminationProtection is enabled",
+        )
+    return _moto_delete_stack(self)
+
+
+_moto_create_parameter = Parameter.create_from_cloudformation_json.__func__
+
+
+def create_parameter(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    cloudformation_json["Properties"].setdefault("Name", resource_name)
+    return _moto_create_parameter(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+Parameter.create_from_cloudformation_json = classmethod(create_parameter)
+DBParameterGroup.physical_resource_id = property(lambda group: group.name)
+
+_moto_create_key = KmsKey.create_from_cloudformation_json.__func__
+
+
+def create_key(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])]
+    return _moto_create_key(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+KmsKey.create_from_cloudformation_json = classmethod(create_key)
+
+_moto_parse_and_create_resource = parsing.parse_and_create_resource
+
+
+def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+    """Remembers which resource failed, for the CREATE_FAILED event below."""
+    try:
+        return _moto_parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name)
+    except Exception as error:
+        if not hasattr(error, "logical_id"):
+            error.logical_id = logical_id
+            error.resource_type = resource_json.get("Type", "")
+        raise
+
+
+parsing.parse_and_create_resource = parse_and_create_resource
+
+_moto_get_stack_from_s3_url = cfn_responses.get_stack_from_s3_url
+
+
+def get_stack_from_s3_url(template_url, account_id, partition):
+    return _moto_get_stack_from_s3_url(template_url.replace("://127.0.0.1:", "://localhost:"), account_id, partition)
+
+
+cfn_responses.get_stack_from_s3_url = get_stack_from_s3_url
+CloudFormationResponse.update_termination_protection = update_termination_protection
+CloudFormationResponse.delete_stack = delete_stack
+
+def _tags(properties):
+    tags = properties.get("Tags", [])
+    # AWS::EKS::Cluster takes a list of {Key, Value}; AWS::EKS::Nodegroup a plain map.
+    return dict(tags) if isinstance(tags, dict) else {t["Key"]: t["Value"] for t in tags}
+
+
+class _NeverUpdated:
+    """Common part of the three models below: they are never updated in place or deleted through moto's CFN."""
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in cls.ATTRIBUTES
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        return None
+
+
+class EksClusterResource(_NeverUpdated, CloudFormationModel):  # moto finds direct subclasses only
+    __module__ = "moto.eks.shim"  # moto's model metaclass files a model under the service its module names
+    ATTRIBUTES = ("Arn", "Endpoint", "CertificateAuthorityData", "ClusterSecurityGroupId")
+
+    def __init__(self, cluster, security_group_id):
+        self.cluster = cluster
+        self.security_group_id = security_group_id
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EKS::Cluster"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        vpc = props.get("ResourcesVpcConfig", {})
+        cluster = eks_backends[account_id][region_name].create_cluster(
+            name=resource_name,
+            role_arn=props["RoleArn"],
+            resources_vpc_config={
+                "subnetIds": vpc.get("SubnetIds", []),
+                "securityGroupIds": vpc.get("SecurityGroupIds", []),
+                "endpointPublicAccess": vpc.get("EndpointPublicAccess", True),
+                "endpointPrivateAccess": vpc.get("EndpointPrivateAccess", False),
+            },
+            version=props.get("Version"),
+            tags=_tags(props),
+        )
+        # EKS makes a security group for the cluster in its VPC; other resources (the database's ingress rule) use it.
+        ec2 = ec2_backends[account_id][region_name]
+        subnet_ids = vpc.get("SubnetIds", [])
+        vpc_id = ec2.get_subnet(subnet_ids[0]).vpc_id if subnet_ids else None
+        group = ec2.create_security_group(name=f"eks-cluster-sg-{resource_name}", description="EKS created security group", vpc_id=vpc_id)
+        return cls(cluster, group.id)
+
+    @property
+    def physical_resource_id(self):
+        return self.cluster.name
+
+    def get_cfn_attribute(self, attribute_name):
+        return {
+            "Arn": self.cluster.arn,
+            "Endpoint": self.cluster.endpoint,
+            "CertificateAuthorityData": self.cluster.certificate_authority["data"],
+            "ClusterSecurityGroupId": self.security_group_id,
+        }[attribute_name]
+
+
+class EksNodegroupResource(_NeverUpdated, CloudFormationModel):  # moto finds direct subclasses only
+    __module__ = "moto.eks.shim"
+    ATTRIBUTES = ("Arn", "ClusterName", "NodegroupName")
+
+    def __init__(self, nodegroup):
+        self.nodegroup = nodegroup
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "NodegroupName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EKS::Nodegroup"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        scaling = props.get("ScalingConfig", {})
+        nodegroup = eks_backends[account_id][region_name].create_nodegroup(
+            cluster_name=props["ClusterName"],
+            node_role=props["NodeRole"],
+            nodegroup_name=resource_name,
+            subnets=props.get("Subnets", []),
+            # Explicit, never moto's shared default dict (see testbed.md).
+            scaling_config={"minSize": scaling.get("MinSize", 1), "maxSize": scaling.get("MaxSize", 2), "desiredSize": scaling.get("DesiredSize", 1)},
+            disk_size=props.get("DiskSize"),
+            instance_types=props.get("InstanceTypes"),
+            ami_type=props.get("AmiType"),
+            capacity_type=props.get("CapacityType"),
+            labels=props.get("Labels"),
+            tags=_tags(props),
+        )
+        return cls(nodegroup)
+
+    @property
+    def physical_resource_id(self):
+        return f"{self.nodegroup.cluster_name}/{self.nodegroup.nodegroup_name}"
+
+    def get_cfn_attribute(self, attribute_name):
+        return {"Arn": self.nodegroup.arn, "ClusterName": self.nodegroup.cluster_name, "NodegroupName": self.nodegroup.nodegroup_name}[attribute_name]
+
+
+class SecretResource(_NeverUpdated, CloudFormationModel):  # moto finds direct subclasses only
+    __module__ = "moto.secretsmanager.shim"
+    ATTRIBUTES = ("Id",)
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = secretsmanager_backends[account_id][region_name]
+        value = props.get("SecretString")
+        generate = props.get("GenerateSecretString")
+        if value is None and generate is not None:
+            generated = backend.get_random_password(
+                password_length=generate.get("PasswordLength", 32),
+                exclude_characters=generate.get("ExcludeCharacters", ""),
+                exclude_numbers=False,
+                exclude_punctuation=False,
+                exclude_uppercase=False,
+                exclude_lowercase=False,
+                include_space=False,
+                require_each_included_type=True,
+            )
+            password = json.loads(generated)["RandomPassword"]
+            template = json.loads(generate.get("SecretStringTemplate", "{}"))
+            template[generate.get("GenerateStringKey", "password")] = password
+            value = json.dumps(template)
+        created = backend.create_secret(
+            name=resource_name,
+            secret_string=value,
+            secret_binary=None,
+            description=props.get("Description"),
+            tags=props.get("Tags"),
+            kms_key_id=props.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return cls(json.loads(created)["ARN"])
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+
+def apply_change_set(self):
+    self.stack.resource_map.update(self.template_dict, self.parameters)
+    self.stack.template = self.template
+    self.stack._parse_template()
+    self.stack.output_map = self.stack._create_output_map()
+
+
+_moto_execute_change_set = CloudFormationBackend.execute_change_set
+
+
+def execute_change_set(self, change_set_name, stack_name=None):
+    change_set = self.change_sets.get(change_set_name) or next(
+        (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
+    )
+    try:
+        return _moto_execute_change_set(self, change_set_name, stack_name)
+    except Exception as error:  # moto raises whatever the failing resource's backend raised
+        if change_set is None:
+            raise
+        stack = self.stacks[change_set.stack_id]
+        kind = change_set.change_set_type
+        failed = "CREATE_FAILED" if kind == "CREATE" else "UPDATE_FAILED"
+        stack.events.append(
+            Event(
+                stack_id=stack.stack_id,
+                stack_name=stack.name,
+                logical_resource_id=getattr(error, "logical_id", "") or "(a resource)",
+                physical_resource_id="",
+                resource_type=getattr(error, "resource_type", ""),
+                resource_status=failed,
+                resource_status_reason=f"{type(error).__name__}: {error}",
+                resource_properties=None,
+            )
+        )
+        final = "ROLLBACK_COMPLETE" if kind == "CREATE" else "UPDATE_ROLLBACK_COMPLETE"
+        stack._add_stack_event(final.replace("COMPLETE", "IN_PROGRESS"), resource_status_reason="The following resource(s) failed")
+        stack._add_stack_event(final)
+        stack.status = final
+        change_set.execution_status = "EXECUTE_FAILED"
+
+
+ChangeSet.apply = apply_change_set
+CloudFormationBackend.execute_change_set = execute_change_set
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
