@@ -41,6 +41,8 @@ export const STACK_OUTPUTS = {
   databasePort: 'DatabasePort',
   databaseSecretArn: 'DatabaseSecretArn',
   databaseName: 'DatabaseName',
+  /** The RDS instance identifier: what `up` snapshots before a schema migration and `down` lists snapshots of. */
+  databaseInstanceId: 'DatabaseInstanceId',
   repositoryUri: 'RepositoryUri',
   bucketName: 'BucketName',
   /** One per component: e.g. RoleArnScheduler. */

@@ -91,6 +91,7 @@ export class AirflowStack extends Stack {
     out(STACK_OUTPUTS.databasePort, db.dbInstanceEndpointPort, 'PostgreSQL port');
     out(STACK_OUTPUTS.databaseSecretArn, db.secret!.secretArn, 'Secrets Manager secret with the database credentials');
     out(STACK_OUTPUTS.databaseName, DATABASE_NAME, 'PostgreSQL database of Airflow');
+    out(STACK_OUTPUTS.databaseInstanceId, db.instanceIdentifier, 'RDS DB instance identifier (snapshots before schema migrations)');
     out(STACK_OUTPUTS.repositoryUri, this.registry.repository.repositoryUri, 'ECR repository of the Airflow image');
     out(STACK_OUTPUTS.bucketName, this.storage.bucket.bucketName, 'S3 bucket for task logs (logs/) and DAG bundles (dags/)');
     for (const c of COMPONENTS) {

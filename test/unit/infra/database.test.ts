@@ -101,6 +101,13 @@ describe('database', () => {
   });
 });
 
+describe('database instance id output', () => {
+  it('exposes the instance identifier as DatabaseInstanceId, a Ref to the unrenamed DatabaseInstance', () => {
+    const outputs = synth().template.toJSON()['Outputs'] as Record<string, { Value: unknown }>;
+    assert.deepEqual(outputs['DatabaseInstanceId']?.Value, { Ref: 'DatabaseInstanceAA8A5FDE' });
+  });
+});
+
 function clusterId(template: ReturnType<typeof synth>['template']): string {
   return Object.keys(template.findResources('AWS::EKS::Cluster'))[0]!;
 }
