@@ -8,7 +8,7 @@
    stack half-created. aws-eks-v2 adds such a parameter to every cluster.
 4. A Ref to an AWS::RDS::DBParameterGroup yields the group's name, as on AWS; moto passes its internal object and
    answers HTTP 500 for any DBInstance that uses it.
-5. AWS::EKS::Cluster, AWS::EKS::Nodegroup and AWS::SecretsManager::Secret are created through moto's own EKS and
+5. AWS::EKS::Cluster, AWS::EKS::Nodegroup and AWS::SecretsManager::Secret (and its target attachment) are created through moto's own EKS and
    Secrets Manager backends. moto skips these types in CloudFormation, so every resource that reads a cluster
    attribute fails ("Fn::GetAtt references undefined resource") and nothing after it is created. With them, a
    stack creates as far as moto models AWS, and the tool's later SDK calls (DescribeCluster, the node group,
@@ -18,8 +18,10 @@
    expects {TagKey, TagValue}, and fails.
 7. ExecuteChangeSet behaves like AWS: the stack's outputs are those of the new template (moto keeps the old, empty
    ones), and a resource that fails to create fails the stack with the reason in a resource event and ends in
-   ROLLBACK_COMPLETE (UPDATE_ROLLBACK_COMPLETE for an update), the event naming the resource; moto answers the API call with the error instead and
-   leaves the stack in progress for ever. Resources created before the failure are kept (AWS would delete them).
+   ROLLBACK_COMPLETE (UPDATE_ROLLBACK_COMPLETE for an update), the event naming the resource; moto answers the
+   API call with the error instead and leaves the stack in progress for ever. A failed create rolls back: the
+   resources made so far are deleted as far as moto can (it cannot delete a VPC with a NAT gateway; resources with
+   DeletionPolicy Retain stay, as on AWS), and deleting the rolled-back stack later has nothing left to delete.
 8. A TemplateURL on the emulator's own loopback address is read from moto's S3, as one on "localhost" already is.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
@@ -27,7 +29,7 @@ import json
 import sys
 
 from moto.cloudformation.exceptions import ValidationError
-from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Event
+from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.common_models import CloudFormationModel
@@ -120,7 +122,7 @@ def _tags(properties):
 
 
 class _NeverUpdated:
-    """Common part of the three models below: they are never updated in place or deleted through moto's CFN."""
+    """Common part of the models below: they are never updated in place (each has its own delete)."""
 
     @classmethod
     def has_cfn_attr(cls, attr):
@@ -178,6 +180,14 @@ class EksClusterResource(_NeverUpdated, CloudFormationModel):  # moto finds dire
     def physical_resource_id(self):
         return self.cluster.name
 
+    def delete(self, account_id, region_name):
+        eks = eks_backends[account_id][region_name]
+        for nodegroup in list(self.cluster.nodegroups):
+            eks.delete_nodegroup(self.cluster.name, nodegroup)
+        eks.delete_cluster(self.cluster.name)
+        # The security group EKS made goes with the cluster, or the VPC could never be deleted.
+        ec2_backends[account_id][region_name].delete_security_group(group_id=self.security_group_id)
+
     def get_cfn_attribute(self, attribute_name):
         return {
             "Arn": self.cluster.arn,
@@ -225,6 +235,11 @@ class EksNodegroupResource(_NeverUpdated, CloudFormationModel):  # moto finds di
     @property
     def physical_resource_id(self):
         return f"{self.nodegroup.cluster_name}/{self.nodegroup.nodegroup_name}"
+
+    def delete(self, account_id, region_name):
+        eks = eks_backends[account_id][region_name]
+        if self.nodegroup.nodegroup_name in eks.clusters.get(self.nodegroup.cluster_name, _NoNodegroups()).nodegroups:
+            eks.delete_nodegroup(self.nodegroup.cluster_name, self.nodegroup.nodegroup_name)
 
     def get_cfn_attribute(self, attribute_name):
         return {"Arn": self.nodegroup.arn, "ClusterName": self.nodegroup.cluster_name, "NodegroupName": self.nodegroup.nodegroup_name}[attribute_name]
@@ -286,6 +301,44 @@ class SecretResource(_NeverUpdated, CloudFormationModel):  # moto finds direct s
     def get_cfn_attribute(self, attribute_name):
         return self.arn
 
+    def delete(self, account_id, region_name):
+        secretsmanager_backends[account_id][region_name].delete_secret(
+            secret_id=self.arn, recovery_window_in_days=None, force_delete_without_recovery=True
+        )
+
+
+class SecretTargetAttachmentResource(_NeverUpdated, CloudFormationModel):  # moto finds direct subclasses only
+    """Its Ref is the secret's ARN, as on AWS (the stack's DatabaseSecretArn output reads it)."""
+
+    __module__ = "moto.secretsmanager.shim"
+    ATTRIBUTES = ()
+
+    def __init__(self, secret_id):
+        self.secret_id = secret_id
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::SecretTargetAttachment"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        return cls(cloudformation_json["Properties"]["SecretId"])
+
+    @property
+    def physical_resource_id(self):
+        return self.secret_id
+
+    def delete(self, account_id, region_name):
+        return None
+
+
+class _NoNodegroups:
+    nodegroups = {}
+
 
 def apply_change_set(self):
     self.stack.resource_map.update(self.template_dict, self.parameters)
@@ -321,6 +374,15 @@ def execute_change_set(self, change_set_name, stack_name=None):
                 resource_properties=None,
             )
         )
+        if kind == "CREATE":
+            try:
+                stack.resource_map.delete()
+            except Exception:  # moto's own deletion gaps; the stack forgets these resources as AWS would
+                pass
+            # moto creates resources lazily on any read (outputs, DescribeStackResources); a rolled-back stack has none.
+            stack.resource_map._resource_json_map = {}
+            stack.output_map = parsing.OutputMap(stack.resource_map, {}, stack.stack_id)
+            stack.rolled_back = True
         final = "ROLLBACK_COMPLETE" if kind == "CREATE" else "UPDATE_ROLLBACK_COMPLETE"
         stack._add_stack_event(final.replace("COMPLETE", "IN_PROGRESS"), resource_status_reason="The following resource(s) failed")
         stack._add_stack_event(final)
@@ -328,7 +390,19 @@ def execute_change_set(self, change_set_name, stack_name=None):
         change_set.execution_status = "EXECUTE_FAILED"
 
 
+_moto_stack_delete = Stack.delete
+
+
+def delete_rolled_back_stack(self):
+    if not getattr(self, "rolled_back", False):
+        return _moto_stack_delete(self)
+    self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    self._add_stack_event("DELETE_COMPLETE")
+    self.status = "DELETE_COMPLETE"
+
+
 ChangeSet.apply = apply_change_set
+Stack.delete = delete_rolled_back_stack
 CloudFormationBackend.execute_change_set = execute_change_set
 
 if __name__ == "__main__":

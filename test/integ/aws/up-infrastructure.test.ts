@@ -152,7 +152,7 @@ describe('up: infrastructure against moto', () => {
     assert.ok(UserError.is(declined) && declined.code === 'STACK_NEEDS_RECREATE', String(declined));
 
     await ecr.send(new DeleteRepositoryCommand({ repositoryName: 'broken/airflow', force: true }));
-    const { outcome, events } = await up(config('broken'));
+    const { outcome, events } = await up(config('broken')).catch((e: unknown) => assert.fail(UserError.is(e) ? `${e.message}: ${e.details.join('; ')}` : String(e)));
     assert.equal(outcome.changed, true);
     assert.ok(events.some((e) => e.type === 'note' && /first create of broken-airflow failed/.test(e.message)));
     assert.equal((await stack('broken-airflow'))?.StackStatus, 'CREATE_COMPLETE');
