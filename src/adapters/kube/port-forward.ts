@@ -8,8 +8,8 @@ import { PortForward, type V1Pod, type V1Service } from '@kubernetes/client-node
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
+import { labelSelector } from '../../k8s/labels.js';
 import type { KubeClient } from './client.js';
-import { labelSelector } from './workload-status.js';
 
 export interface ForwardTarget {
   readonly pod: string;
@@ -99,6 +99,7 @@ export async function forwardService(
       onProblem(`pod ${t.pod}: ${text}`);
       target = undefined;
     });
+    // Without a retry count portForward resolves to the open WebSocket itself (the union also covers a reconnect factory).
     const ws = (await pf.portForward(namespace, t.pod, [t.port], socket, errStream, socket)) as unknown as {
       on(event: 'close' | 'error', fn: (e?: Error) => void): void;
       close(): void;

@@ -7,19 +7,13 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { checkShape, healthSchema } from '../../dev/api-shapes.js';
 import { API_PORT, basePath } from '../../k8s/airflow-config.js';
-import { deploymentName, NAMES, selectorLabels, type KubeComponent } from '../../k8s/labels.js';
+import { deploymentName, labelSelector, NAMES, selectorLabels, type KubeComponent } from '../../k8s/labels.js';
 import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type NodeCounts, type TaskPodCounts } from '../../status/model.js';
 import type { KubeClient } from './client.js';
 import { isApiError, networkCode, statusOf } from './errors.js';
 
 /** The label EKS puts on every node of a managed node group. */
 export const NODEGROUP_LABEL = 'eks.amazonaws.com/nodegroup';
-
-export function labelSelector(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
 
 const isReady = (p: V1Pod): boolean => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 

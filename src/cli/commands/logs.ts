@@ -3,14 +3,12 @@
  * `airflow-aws logs --dag D --run R --task T` (the KubernetesExecutor pod of one task instance), read through the
  * API server. Log lines go to stdout; which pods are read goes to stderr.
  */
-import type { V1Pod } from '@kubernetes/client-node';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import { selectorLabels, type KubeComponent } from '../../k8s/labels.js';
-import { matchTaskPods, taskPodsAnyTry, type TaskRef } from '../../k8s/task-pods.js';
+import type { KubeComponent } from '../../k8s/labels.js';
+import type { TaskRef } from '../../k8s/task-pods.js';
 import { componentSpecs } from '../../k8s/workloads.js';
 import { closestFirst, likelyTypo } from '../../text/similarity.js';
-import type { KubeClient } from '../../adapters/kube/client.js';
 import type { LogSource } from '../../adapters/kube/pod-logs.js';
 import type { CommandContext } from '../context.js';
 import type { LogsFlags } from '../specs/kube.js';
@@ -31,12 +29,6 @@ function unknownComponent(name: string, known: readonly string[]): UserError {
     exitCode: EXIT_BAD_INPUT,
     hint: `one of: ${closestFirst(name, known).join(', ')}; or a task's log with --dag D --run R --task T`,
   });
-}
-
-async function listPods(client: KubeClient, namespace: string, selector: Readonly<Record<string, string>>): Promise<V1Pod[]> {
-  const { labelSelector } = await import('../../adapters/kube/workload-status.js');
-  const list = await client.call(`list pods in ${namespace}`, () => client.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) }));
-  return list.items.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
 }
 
 function taskRef(o: LogsFlags): TaskRef | undefined {
@@ -66,55 +58,20 @@ export async function logsCommand(ctx: CommandContext, component: string | undef
 
   const target = await resolveCluster(ctx, config, o);
   const ns = config.kubernetes.namespace;
-  const { containerStarted, mainContainer, streamLogs } = await import('../../adapters/kube/pod-logs.js');
+  const { streamLogs } = await import('../../adapters/kube/pod-logs.js');
+  const { componentLogSources, taskLogSources } = await import('../../adapters/kube/log-sources.js');
 
   let sources: LogSource[];
   if (ref) {
-    const workers = await listPods(target.client, ns, selectorLabels(config, 'worker'));
-    const metas = workers.map((p) => ({ name: p.metadata?.name ?? '?', annotations: p.metadata?.annotations ?? {}, ...(p.status?.phase ? { phase: p.status.phase } : {}) }));
-    const matches = matchTaskPods(metas, ref);
-    if (matches.length === 0) {
-      const tries = [...new Set(taskPodsAnyTry(metas, ref).map((m) => m.tryNumber))].sort((a, b) => a - b);
-      throw new UserError(
-        `no pod of task ${ref.taskId}${ref.tryNumber !== undefined ? ` try ${ref.tryNumber}` : ''} in run ${ref.runId} of DAG ${ref.dagId} in namespace ${ns}`,
-        {
-          code: 'TASK_POD_GONE',
-          hint:
-            tries.length > 0
-              ? `pods remain for try ${tries.join(', ')}: pass --try N`
-              : 'the executor deletes a task pod when the task ends, and remote task logs are not configured yet; read the log in the Airflow UI (airflow-aws open) while the api-server still has it, or check the DAG, run and task ids',
-        },
-      );
-    }
-    const byName = new Map(workers.map((p) => [p.metadata?.name ?? '?', p]));
-    sources = [];
-    for (const m of matches) {
-      const pod = byName.get(m.name);
-      const container = pod ? mainContainer(pod, 'base') : undefined;
-      if (!pod || !container || !containerStarted(pod, container)) {
-        throw new UserError(`task pod ${m.name} has not started yet (${m.phase ?? 'unknown phase'})`, {
-          code: 'TASK_POD_NOT_STARTED',
-          hint: 'it may be waiting for a node or pulling its image; run the command again in a moment, or see airflow-aws status',
-        });
-      }
-      sources.push({ pod: m.name, container });
-    }
-    ctx.out.step(`task ${ref.taskId} try ${matches[0]?.tryNumber}: pod ${matches.map((m) => `${m.name}${m.phase ? ` (${m.phase})` : ''}`).join(', ')}`);
+    const found = await taskLogSources(target.client, config, ref);
+    sources = found.sources;
+    const pods = found.matches.map((m) => `${m.name}${m.phase ? ` (${m.phase})` : ''}`).join(', ');
+    ctx.out.step(`task ${ref.taskId} try ${found.matches[0]?.tryNumber}: pod ${pods}`);
   } else {
     const names = component ? [component as KubeComponent] : componentSpecs({ config }).map((s) => s.component);
-    sources = [];
-    for (const c of names) {
-      for (const p of await listPods(target.client, ns, selectorLabels(config, c))) {
-        const container = mainContainer(p, c);
-        const name = p.metadata?.name;
-        if (!name || !container) continue;
-        if (!containerStarted(p, container)) {
-          ctx.out.warn(`pod ${name}: container ${container} has not started yet (${p.status?.phase ?? 'unknown phase'}); skipped`);
-          continue;
-        }
-        sources.push({ pod: name, container });
-      }
-    }
+    const found = await componentLogSources(target.client, config, names);
+    for (const p of found.notStarted) ctx.out.warn(`pod ${p} has not started yet; skipped`);
+    sources = found.sources;
     if (sources.length === 0) {
       throw new UserError(`no running pods of ${component ?? 'any Airflow component'} in namespace ${ns} on ${target.where}`, {
         code: 'NO_PODS',

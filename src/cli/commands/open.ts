@@ -35,6 +35,7 @@ export async function openCommand(ctx: CommandContext, o: OpenFlags): Promise<nu
     ctx.out.data(url);
     ctx.out.success(`Airflow UI on ${url} → pod ${first.pod} port ${first.port} (${target.where}, namespace ${ns}); Ctrl-C to stop`);
     const { readSecretData } = await import('../../adapters/kube/secrets.js');
+    // Only a person at a terminal sees the password; an identity that may not read Secrets gets the command instead.
     const password = ctx.out.terminal ? (await readSecretData(target.client, ns, NAMES.secrets).catch(() => undefined))?.[SECRET_KEYS.adminPassword] : undefined;
     if (password) {
       ctx.out.info(`  login: ${ADMIN_USERNAME} / ${password}`);
