@@ -28,3 +28,12 @@ export function countFlag(v: string): number {
   if (n === undefined) throw new InvalidArgumentError('must be a whole number, 0 or more.');
   return n;
 }
+
+/** A duration such as `90s`, `10m`, `2h` or `1d` (a bare number is seconds), returned in seconds, at least 1. */
+export function durationFlag(v: string): number {
+  const m = /^\s*(\d+)\s*([smhd]?)\s*$/.exec(v);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 } as const;
+  const n = m ? Number(m[1]) * unit[(m[2] ?? '') as keyof typeof unit] : 0;
+  if (n < 1) throw new InvalidArgumentError('must be a duration like 30s, 10m, 2h or 1d.');
+  return n;
+}

@@ -44,6 +44,13 @@ export function selectorLabels(config: Pick<ResolvedConfig, 'name'>, component: 
   };
 }
 
+/** A label map as an API `labelSelector` query value: `k=v,k2=v2`. */
+export function labelSelector(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
 /** Labels on an object we own (not on task pods: Airflow creates those). */
 export function objectLabels(
   config: Pick<ResolvedConfig, 'name' | 'airflow'>,

@@ -15,7 +15,8 @@ export interface AwsTarget {
   readonly endpoint?: string;
 }
 
-function awsError(e: unknown, what: string): UserError {
+/** An SDK failure as a UserError: access problems get a credentials hint, the rest name the call that failed. */
+export function awsError(e: unknown, what: string): UserError {
   const err = e as { name?: string; message?: string };
   const denied = /AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|CredentialsProvider/i.test(`${err.name} ${err.message}`);
   return new UserError(`${what} failed: ${err.name ?? 'Error'}: ${err.message ?? String(e)}`, {

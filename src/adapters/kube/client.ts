@@ -10,6 +10,7 @@ import {
   PatchStrategy,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import http from 'node:http';
 import https from 'node:https';
 import { UserError } from '../../errors/user-error.js';
 import { isApiError, isRetryable, retryAfterMs, toUserError } from './errors.js';
@@ -144,6 +145,29 @@ export class KubeClient {
         await sleep(retryAfterMs(e) ?? backoff * (0.75 + Math.random() * 0.5), this.signal);
       }
     }
+  }
+
+  /**
+   * GET a path of the API server that the generated client cannot express, e.g. a service proxy path (its
+   * `connect…ProxyWithPath` URL-encodes the slashes of the proxied path). Same credentials and TLS as every other
+   * call; no retries (callers use it for probes, where a failure is the answer). Never throws for an HTTP status.
+   */
+  async getRaw(apiPath: string, timeoutMs: number): Promise<{ readonly status: number; readonly text: string }> {
+    const url = new URL(this.server.replace(/\/+$/, '') + apiPath);
+    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' }, timeout: timeoutMs };
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(url, { ...opts, ...(this.signal ? { signal: this.signal } : {}) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   /** Server-side apply as field manager `manager`. */

@@ -1,73 +1,42 @@
-import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
+import { STACK_OUTPUTS } from '../../config/naming.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import { NAMES, SECRET_KEYS } from '../../k8s/labels.js';
+import { NAMES } from '../../k8s/labels.js';
 import type { DatabaseMasterValues, DatabaseTarget } from '../../k8s/model.js';
 import type { CommandContext } from '../context.js';
 import type { DeployFlags } from '../specs/kube.js';
+import { clusterFlagsText, resolveCluster, usesKubeContext, type ClusterTarget } from './cluster-target.js';
 
-interface Target {
-  readonly client: import('../../adapters/kube/client.js').KubeClient;
+interface Target extends ClusterTarget {
   readonly database: DatabaseTarget;
   readonly master?: DatabaseMasterValues;
-  readonly where: string;
 }
 
-/** Cluster access + database: a kube context (any cluster), or the EKS cluster and RDS of the stack. */
+/** Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. */
 async function resolveTarget(ctx: CommandContext, config: ResolvedConfig, o: DeployFlags): Promise<Target> {
-  const { KubeClient, loadKubeConfig } = await import('../../adapters/kube/client.js');
-  const useContext = o.kubeContext !== undefined || o.kubeconfig !== undefined;
-  let outputs: Record<string, string> | undefined;
-  const needStack = !useContext || !o.inClusterPostgres;
-  if (needStack) {
-    const { stackOutputs } = await import('../../adapters/aws/deploy-inputs.js');
-    outputs = await stackOutputs({ region: config.region }, stackName(config));
-    if (!outputs) {
-      throw new UserError(`stack ${stackName(config)} not found in ${config.region}`, {
-        code: 'STACK_NOT_FOUND',
-        hint: useContext
-          ? 'create the infrastructure first (airflow-aws up), or pass --in-cluster-postgres to run the database in the cluster'
-          : 'create the infrastructure first (airflow-aws up), or deploy to another cluster with --kube-context CTX --in-cluster-postgres',
-      });
-    }
-  }
-  const out = (key: string): string => {
-    const v = outputs?.[key];
-    if (!v) throw new UserError(`stack ${stackName(config)} has no output ${key}`, { code: 'STACK_OUTPUT_MISSING', hint: 'run airflow-aws up to update the stack' });
-    return v;
-  };
-
-  let client: InstanceType<typeof KubeClient>;
-  let where: string;
-  if (useContext) {
-    const kc = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.kubeContext });
-    client = new KubeClient(kc, undefined, ctx.signal);
-    where = `context ${kc.getCurrentContext()}`;
-  } else {
-    const eks = await import('../../adapters/aws/eks-token.js');
-    const { defaultCredentials } = await import('../../adapters/aws/deploy-inputs.js');
-    const clusterName = out(STACK_OUTPUTS.clusterName);
-    const provider = new eks.EksTokenProvider(clusterName, config.region, defaultCredentials({ region: config.region }));
-    const kc = await eks.eksKubeConfig({
-      clusterName,
-      endpoint: out(STACK_OUTPUTS.clusterEndpoint),
-      caData: out(STACK_OUTPUTS.clusterCertificateAuthority),
-      provider,
-    });
-    client = new KubeClient(kc, undefined, ctx.signal);
-    where = `EKS cluster ${clusterName}`;
-  }
-
+  const useContext = usesKubeContext(o);
+  const cluster = await resolveCluster(ctx, config, o, {
+    readOutputs: !o.inClusterPostgres,
+    noStackHint: useContext
+      ? 'create the infrastructure first (airflow-aws up), or pass --in-cluster-postgres to run the database in the cluster'
+      : 'create the infrastructure first (airflow-aws up), or deploy to another cluster with --kube-context CTX --in-cluster-postgres',
+  });
   if (o.inClusterPostgres) {
-    return { client, where, database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
+    return { ...cluster, database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
   }
+  const outputs = cluster.outputs;
+  if (!outputs) throw new Error('resolveCluster read no stack outputs although readOutputs was set');
   const { rdsMasterCredentials } = await import('../../adapters/aws/deploy-inputs.js');
-  const master = await rdsMasterCredentials({ region: config.region }, out(STACK_OUTPUTS.databaseSecretArn));
+  const master = await rdsMasterCredentials({ region: config.region }, outputs.get(STACK_OUTPUTS.databaseSecretArn));
   return {
-    client,
-    where,
+    ...cluster,
     master,
-    database: { kind: 'external', host: out(STACK_OUTPUTS.databaseEndpoint), port: Number(out(STACK_OUTPUTS.databasePort)), sslmode: 'require' },
+    database: {
+      kind: 'external',
+      host: outputs.get(STACK_OUTPUTS.databaseEndpoint),
+      port: Number(outputs.get(STACK_OUTPUTS.databasePort)),
+      sslmode: 'require',
+    },
   };
 }
 
@@ -131,9 +100,8 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
     ctx.out.data(report.changed === 0 ? 'no changes' : `${report.changed} object(s) changed`);
   }
   ctx.out.success(`Airflow is running in namespace ${ns} (${(report.durationMs / 1000).toFixed(1)} s)`);
-  ctx.out.info(`next: kubectl -n ${ns} port-forward svc/${NAMES.uiService} 8080:8080  →  http://localhost:8080`);
-  ctx.out.info(
-    `      admin password: kubectl -n ${ns} get secret ${NAMES.secrets} -o jsonpath='{.data.${SECRET_KEYS.adminPassword}}' | base64 -d`,
-  );
+  const flags = clusterFlagsText(o);
+  ctx.out.info(`next: airflow-aws open${flags}    (the UI on http://localhost:8080, and how to read the admin password)`);
+  ctx.out.info(`      airflow-aws status${flags}  ·  airflow-aws logs scheduler${flags}`);
   return 0;
 }

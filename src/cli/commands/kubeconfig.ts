@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
+import { STACK_OUTPUTS } from '../../config/naming.js';
 import { UserError } from '../../errors/user-error.js';
 import type { CommandContext } from '../context.js';
 import type { KubeconfigFlags } from '../specs/kube.js';
+import { readStackOutputs } from './cluster-target.js';
 
 interface Named {
   name: string;
@@ -87,16 +88,7 @@ function defaultKubeconfigPath(): string {
 
 export async function kubeconfigCommand(ctx: CommandContext, o: KubeconfigFlags): Promise<number> {
   const config = await ctx.config();
-  const { stackOutputs } = await import('../../adapters/aws/deploy-inputs.js');
-  const outputs = await stackOutputs({ region: config.region }, stackName(config));
-  if (!outputs) {
-    throw new UserError(`stack ${stackName(config)} not found in ${config.region}`, { code: 'STACK_NOT_FOUND', hint: 'create it with airflow-aws up' });
-  }
-  const need = (k: string): string => {
-    const v = outputs[k];
-    if (!v) throw new UserError(`stack ${stackName(config)} has no output ${k}`, { code: 'STACK_OUTPUT_MISSING' });
-    return v;
-  };
+  const outputs = await readStackOutputs(config, 'create it with airflow-aws up');
   const alias = o.alias ?? `airflow-aws-${config.name}`;
   const file = path.resolve(ctx.cwd, o.kubeconfig ?? defaultKubeconfigPath());
   let doc: KubeconfigDoc = {};
@@ -110,9 +102,9 @@ export async function kubeconfigCommand(ctx: CommandContext, o: KubeconfigFlags)
   const plugin = eksExecPlugin();
   const merged = mergeEksContext(doc, {
     alias,
-    endpoint: need(STACK_OUTPUTS.clusterEndpoint),
-    caData: need(STACK_OUTPUTS.clusterCertificateAuthority),
-    clusterName: need(STACK_OUTPUTS.clusterName),
+    endpoint: outputs.get(STACK_OUTPUTS.clusterEndpoint),
+    caData: outputs.get(STACK_OUTPUTS.clusterCertificateAuthority),
+    clusterName: outputs.get(STACK_OUTPUTS.clusterName),
     region: config.region,
     setCurrent: o.setCurrent,
     command: plugin.command,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { secondsFlag } from '../flags.js';
+import { countFlag, durationFlag, portFlag, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export interface DeployFlags {
@@ -15,6 +15,32 @@ export interface DeployFlags {
   readonly json: boolean;
 }
 
+export interface StatusFlags {
+  readonly kubeContext?: string;
+  readonly kubeconfig?: string;
+  readonly json: boolean;
+}
+
+export interface OpenFlags {
+  readonly kubeContext?: string;
+  readonly kubeconfig?: string;
+  readonly port: number;
+  readonly browser: boolean;
+}
+
+export interface LogsFlags {
+  readonly kubeContext?: string;
+  readonly kubeconfig?: string;
+  readonly follow: boolean;
+  /** Seconds. */
+  readonly since?: number;
+  readonly tail?: number;
+  readonly dag?: string;
+  readonly run?: string;
+  readonly task?: string;
+  readonly try?: number;
+}
+
 export interface KubeconfigFlags {
   readonly kubeconfig?: string;
   readonly alias?: string;
@@ -22,14 +48,18 @@ export interface KubeconfigFlags {
   readonly print: boolean;
 }
 
+/** The cluster-target flags, worded once for every command that talks to the cluster (see cluster-target.ts). */
+const KUBE_CONTEXT_OPTION = ['--kube-context <ctx>', 'kubeconfig context of any cluster (default: the EKS cluster of the stack, token minted in-process)'] as const;
+const KUBECONFIG_OPTION = ['--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'] as const;
+
 export function registerKubeCommands(program: Command, run: Runner): void {
   program
     .command('deploy')
     .description(
       'deploy Airflow to Kubernetes: namespace, RBAC, config, secrets (generated once, then reused), database bootstrap, migrations, admin user, components — then wait for the rollout',
     )
-    .option('--kube-context <ctx>', 'kubeconfig context of any cluster (default: the EKS cluster of the stack, token minted in-process)')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .option('--in-cluster-postgres', 'run PostgreSQL inside the namespace instead of using the stack\'s RDS (minikube, kind, CI)', false)
     .option('--postgres-image <ref>', 'image of the in-cluster PostgreSQL', 'postgres:16-bookworm')
     .option('--image <ref>', 'the Airflow image to run, by tag or digest (see `airflow-aws image push`)')
@@ -47,6 +77,57 @@ export function registerKubeCommands(program: Command, run: Runner): void {
       ),
     )
     .action(async (o: DeployFlags) => run(o.json, async (ctx) => (await import('../commands/deploy.js')).deployCommand(ctx, o)));
+
+  program
+    .command('status')
+    .description(
+      'what is deployed and whether it is healthy: the stack, EKS cluster, node groups and database (AWS); each Airflow component, task pods and Airflow\'s own health report (Kubernetes). Exit 0 healthy, 1 degraded, 3 nothing deployed',
+    )
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
+    .option('--json', 'print the status as JSON (same data; progress stays on stderr)', false)
+    .addHelpText(
+      'after',
+      examples('airflow-aws status', 'airflow-aws status --json | jq .problems', 'airflow-aws status --kube-context minikube'),
+    )
+    .action(async (o: StatusFlags) => run(o.json, async (ctx) => (await import('../commands/status.js')).statusCommand(ctx, o)));
+
+  program
+    .command('open')
+    .description('open the Airflow UI on http://localhost:PORT through a port-forward to a ready api-server pod (no kubectl needed); runs until Ctrl-C')
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
+    .option('--port <port>', 'local port, on 127.0.0.1', portFlag, 8080)
+    .option('--no-browser', 'only print the URL; do not start a browser (one starts only on a terminal anyway)')
+    .addHelpText('after', examples('airflow-aws open', 'airflow-aws open --port 8081 --no-browser', 'airflow-aws open --kube-context minikube'))
+    .action(async (o: OpenFlags) => run(false, async (ctx) => (await import('../commands/open.js')).openCommand(ctx, o)));
+
+  program
+    .command('logs [component]')
+    .description(
+      'logs of an Airflow component\'s pods (api-server, scheduler, dag-processor, triggerer; the Jobs db-bootstrap, migrate, create-admin; postgres), or of one task\'s pod with --dag/--run/--task. Without a component: every long-running component',
+    )
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
+    .option('-f, --follow', 'keep streaming new lines until Ctrl-C', false)
+    .option('--since <duration>', 'only lines newer than this: 30s, 10m, 2h, 1d', durationFlag)
+    .option('--tail <lines>', 'lines of history per pod (default 100 for components without --since; a task\'s whole log)', countFlag)
+    .option('--dag <dag_id>', 'with --run and --task: the log of that task instance\'s KubernetesExecutor pod')
+    .option('--run <run_id>', 'the DAG run id, e.g. manual__2025-01-01T00:00:00+00:00')
+    .option('--task <task_id>', 'the task id')
+    .option('--try <n>', 'the try number (default: the latest one that still has a pod)', countFlag)
+    .addHelpText(
+      'after',
+      examples(
+        'airflow-aws logs scheduler -f',
+        'airflow-aws logs api-server --since 10m',
+        'airflow-aws logs --dag etl --run manual__2025-01-01T00:00:00+00:00 --task extract',
+        'airflow-aws logs migrate --kube-context minikube',
+      ),
+    )
+    .action(async (component: string | undefined, o: LogsFlags) =>
+      run(false, async (ctx) => (await import('../commands/logs.js')).logsCommand(ctx, component, o)),
+    );
 
   program
     .command('kubeconfig')
