@@ -12,8 +12,12 @@ interface Target extends ClusterTarget {
   readonly master?: DatabaseMasterValues;
 }
 
-/** Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. */
-async function resolveTarget(ctx: CommandContext, config: ResolvedConfig, o: DeployFlags): Promise<Target> {
+/** Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. `up` uses it too. */
+export async function resolveTarget(
+  ctx: CommandContext,
+  config: ResolvedConfig,
+  o: Pick<DeployFlags, 'kubeContext' | 'kubeconfig' | 'inClusterPostgres' | 'postgresImage'>,
+): Promise<Target> {
   const useContext = usesKubeContext(o);
   const cluster = await resolveCluster(ctx, config, o, {
     readOutputs: !o.inClusterPostgres,

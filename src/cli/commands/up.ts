@@ -4,10 +4,9 @@
  */
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { ecrClient } from '../../adapters/aws/ecr.js';
-import { STACK_OUTPUTS } from '../../config/naming.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import type { KubeTarget, UpContext } from '../../ops/up/context.js';
+import type { UpContext } from '../../ops/up/context.js';
 import { UP_STEPS } from '../../ops/up/index.js';
 import { describeSteps, runSteps, type DescribedStep, type StepEvent } from '../../ops/steps.js';
 import { terminalPrompter, YES, type Prompter } from '../../ui/prompt.js';
@@ -39,7 +38,8 @@ export async function upCommand(ctx: CommandContext, o: UpFlags): Promise<number
     timeoutMs: o.timeout * 1000,
     ...(o.image ? { image: o.image } : {}),
     manageAccess: o.kubeContext === undefined && o.kubeconfig === undefined,
-    kubeTarget: (outputs) => kubeTarget(ctx, config, o, outputs),
+    // The deploy command's resolution (it reads the outputs the infrastructure step has just written).
+    kubeTarget: async () => (await import('./deploy.js')).resolveTarget(ctx, config, o),
     publishImage: (repositoryUri) => publishImage(ctx, config, repositoryUri),
     found: {},
   };
@@ -126,40 +126,6 @@ function renderEvent(out: Output, e: StepEvent): void {
       out.error(`${e.step} failed after ${(e.ms / 1000).toFixed(1)} s`);
       return;
   }
-}
-
-/** The cluster the Kubernetes step deploys to: an existing one (--kube-context) or the stack's EKS cluster. */
-async function kubeTarget(ctx: CommandContext, config: ResolvedConfig, o: UpFlags, outputs: Readonly<Record<string, string>>): Promise<KubeTarget> {
-  const { KubeClient, loadKubeConfig } = await import('../../adapters/kube/client.js');
-  const out = (key: string): string => {
-    const v = outputs[key];
-    if (!v) throw new UserError(`the stack has no output ${key}`, { code: 'STACK_OUTPUT_MISSING', hint: 'run airflow-aws up again' });
-    return v;
-  };
-  let client: InstanceType<typeof KubeClient>;
-  let where: string;
-  if (o.kubeContext !== undefined || o.kubeconfig !== undefined) {
-    const kc = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.kubeContext });
-    client = new KubeClient(kc, undefined, ctx.signal);
-    where = `context ${kc.getCurrentContext()}`;
-  } else {
-    const eks = await import('../../adapters/aws/eks-token.js');
-    const { defaultCredentials } = await import('../../adapters/aws/deploy-inputs.js');
-    const clusterName = out(STACK_OUTPUTS.clusterName);
-    const provider = new eks.EksTokenProvider(clusterName, config.region, defaultCredentials({ region: config.region }));
-    const kc = await eks.eksKubeConfig({ clusterName, endpoint: out(STACK_OUTPUTS.clusterEndpoint), caData: out(STACK_OUTPUTS.clusterCertificateAuthority), provider });
-    client = new KubeClient(kc, undefined, ctx.signal);
-    where = `EKS cluster ${clusterName}`;
-  }
-  if (o.inClusterPostgres) return { client, where, database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
-  const { rdsMasterCredentials } = await import('../../adapters/aws/deploy-inputs.js');
-  const master = await rdsMasterCredentials({ region: config.region }, out(STACK_OUTPUTS.databaseSecretArn));
-  return {
-    client,
-    where,
-    master,
-    database: { kind: 'external', host: out(STACK_OUTPUTS.databaseEndpoint), port: Number(out(STACK_OUTPUTS.databasePort)), sslmode: 'require' },
-  };
 }
 
 /** Content tag already in ECR → nothing to do; otherwise build from the lock and push. */

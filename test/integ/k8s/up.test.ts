@@ -1,0 +1,76 @@
+/**
+ * The whole `up` as a user runs it: the real binary against moto (the AWS layers, through moto-server.py) and a
+ * real kube-apiserver with a kwok node (the Kubernetes layer, "deploy to an existing cluster"). Run twice: the
+ * second run must report no changes in every layer and change nothing.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
+import { runCli, tempDir } from '../../support/cli.js';
+import type { KubeTestCluster } from '../../support/kube-cluster.js';
+import { startMoto, type MotoServer } from '../../support/moto.js';
+import { startCluster } from './cluster.js';
+
+interface UpJson {
+  readonly changed: boolean;
+  readonly steps: readonly { readonly id: string; readonly changed: boolean; readonly summary: string }[];
+  readonly plan: readonly { readonly id: string; readonly changes: boolean }[];
+}
+
+describe('airflow-aws up (moto + a real kube-apiserver)', () => {
+  let cluster: KubeTestCluster;
+  let moto: MotoServer;
+  let project: string;
+
+  before(async () => {
+    [cluster, moto] = await Promise.all([startCluster({ kwok: true }), startMoto()]);
+    project = tempDir();
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), 'name: updemo\nregion: us-east-1\n');
+  });
+  after(async () => {
+    await Promise.all([cluster?.stop(), moto?.stop()]);
+  });
+
+  const up = (...extra: string[]) =>
+    runCli(
+      ['up', '--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath, '--in-cluster-postgres', '--image', 'registry.example/airflow:1', '--timeout', '300', ...extra],
+      { cwd: project, env: moto.env, killAfterMs: 600_000 },
+    );
+
+  it('without a terminal and without --yes, shows the plan and exits 2 without changing anything', async () => {
+    const r = await up();
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /create stack updemo-airflow \(\d+ resources\)/);
+    assert.match(r.stderr, /airflow-aws up --yes/);
+    const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint });
+    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: 'updemo-airflow' })), /does not exist/);
+  });
+
+  it('creates every layer, then a second run reports no changes in each', async () => {
+    const first = await up('--yes', '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const one = JSON.parse(first.stdout) as UpJson;
+    assert.deepEqual(
+      one.steps.map((s) => [s.id, s.changed]),
+      [['infrastructure', true], ['access', false], ['image', false], ['kubernetes', true]],
+    );
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'airflow' });
+    assert.ok(pods.items.length > 0, 'Airflow pods exist');
+
+    const second = await up('--yes', '--json');
+    assert.equal(second.code, 0, second.stderr);
+    const two = JSON.parse(second.stdout) as UpJson;
+    assert.equal(two.changed, false);
+    assert.deepEqual(two.plan.map((s) => [s.id, s.changes]), [['infrastructure', false], ['access', false], ['image', false], ['kubernetes', false]]);
+    assert.ok(two.steps.every((s) => !s.changed), JSON.stringify(two.steps));
+    // No confirmation is needed when nothing changes: the same second run works without --yes.
+    const third = await up();
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(third.stdout.trim(), 'no changes');
+  });
+});
