@@ -101,6 +101,15 @@ function received(v: unknown): string {
   return Array.isArray(v) ? ', got an array' : ', got an object';
 }
 
+/** Healthy = the API answers and reports the database, scheduler and (Airflow 3) DAG processor healthy. */
+export function isHealthy(h: Health | undefined, major: 2 | 3): boolean {
+  if (!h) return false;
+  const ok = (s: { status: string | null } | undefined) => s?.status === 'healthy';
+  if (!ok(h.metadatabase)) return false;
+  if (!ok(h.scheduler)) return false;
+  return major === 2 || ok(h.dag_processor);
+}
+
 export function isTerminalRunState(s: string): s is 'success' | 'failed' {
   return s === 'success' || s === 'failed';
 }

@@ -1,13 +1,15 @@
 /**
- * The Docker CLI, driven with argv arrays through the shared process helper: engine detection, build (BuildKit
- * when the buildx plugin answers, the legacy builder otherwise — the Dockerfile is valid for both), login with a
- * temporary DOCKER_CONFIG and --password-stdin, push, digest lookup, and a remote tag-exists check.
+ * The one Docker driver: the Docker CLI, driven with argv arrays through the shared process helper. Images: engine
+ * detection, build (BuildKit when the buildx plugin answers, the legacy builder otherwise — the Dockerfile is valid
+ * for both), login with a temporary DOCKER_CONFIG and --password-stdin, push, digest lookup, a remote tag-exists
+ * check. Containers (`dev` in Docker mode): labelled networks, volumes and long-running containers, one-shot runs,
+ * state and logs.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors/user-error.js';
-import { runChecked, runProcess, type RunOptions } from '../proc/run-process.js';
+import { runChecked, runProcess, type RunOptions, type RunResult } from '../proc/run-process.js';
 
 export interface DockerEngine {
   readonly clientVersion: string;
@@ -23,6 +25,52 @@ export interface DockerOptions {
   readonly signal?: AbortSignal;
   /** Extra environment (DOCKER_HOST, ...). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ContainerMount {
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+  /** A named volume rather than a host path. */
+  readonly volume?: boolean;
+}
+
+/** A long-running container: restarted by the engine when it crashes, until stopped. */
+export interface ServiceContainer {
+  readonly name: string;
+  readonly image: string;
+  /** Arguments after the image (its entrypoint runs them). */
+  readonly args: readonly string[];
+  readonly network: string;
+  readonly networkAlias: string;
+  /** `key=value` labels; `down` and `status` select on them. */
+  readonly labels: readonly string[];
+  readonly envFile?: string;
+  readonly user?: string;
+  readonly mounts: readonly ContainerMount[];
+  /** Published on 127.0.0.1 only. */
+  readonly ports: readonly { readonly host: number; readonly container: number }[];
+}
+
+/** A container run once and removed (`docker run --rm`). */
+export interface OneShotContainer {
+  readonly image: string;
+  readonly args: readonly string[];
+  /** @default the engine's default bridge network */
+  readonly network?: string;
+  readonly labels?: readonly string[];
+  /** Files of `KEY=value` lines: how secrets reach a container, never argv. */
+  readonly envFiles?: readonly string[];
+  /** Non-secret variables only (they are visible in `ps`). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly mounts?: readonly ContainerMount[];
+  readonly user?: string;
+}
+
+export interface ContainerState {
+  readonly state: string;
+  readonly pid: number | null;
+  readonly restarts: number;
 }
 
 const UNREACHABLE_HINT =
@@ -224,14 +272,120 @@ export class DockerCli {
     return first?.Descriptor?.digest;
   }
 
-  async pull(ref: string, configDir?: string): Promise<void> {
-    await runChecked(this.bin, [...(configDir ? ['--config', configDir] : []), 'pull', ref], this.opts({ what: `docker pull ${ref}`, code: 'PULL_FAILED' }));
+  /** Pulls `ref`; resolves with the result whatever the exit code, for the caller to name what it needed. */
+  async pull(ref: string, timeoutMs: number): Promise<RunResult> {
+    return runProcess(this.bin, ['pull', ref], this.opts({ timeoutMs }));
   }
 
-  /** `docker run --rm` with argv; returns the result (callers assert on it). */
-  async run(args: readonly string[], extra: Partial<RunOptions> = {}) {
-    return runProcess(this.bin, ['run', '--rm', ...args], this.opts(extra));
+  /** Whether an engine answers (client installed and daemon reachable) within a few seconds; never throws. */
+  async engineAnswers(): Promise<boolean> {
+    try {
+      const r = await runProcess(this.bin, ['info', '--format', '{{.ServerVersion}}'], this.opts({ timeoutMs: 8000 }));
+      return r.exitCode === 0 && r.stdout.trim() !== '' && !r.stdout.includes('<no value>');
+    } catch {
+      return false;
+    }
   }
+
+  /** Local images of `reference` carrying every label, newest first, as `repository:tag` (untagged ones left out). */
+  async listImages(reference: string, labels: readonly string[]): Promise<string[]> {
+    const r = await runProcess(
+      this.bin,
+      ['image', 'ls', '--filter', `reference=${reference}`, ...labels.flatMap((l) => ['--filter', `label=${l}`]), '--format', '{{.Repository}}:{{.Tag}}'],
+      this.opts(),
+    );
+    return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.endsWith(':<none>'));
+  }
+
+  /** Ids of every container (running or not) carrying `label`. */
+  async containersWithLabel(label: string, timeoutMs?: number): Promise<string[]> {
+    const r = await runProcess(this.bin, ['ps', '-aq', '--filter', `label=${label}`], this.opts(timeoutMs ? { timeoutMs } : {}));
+    return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+  }
+
+  /** Stops the containers, giving each `graceSeconds` after SIGTERM; best effort (gone ones are fine). */
+  async stopContainers(ids: readonly string[], graceSeconds: number): Promise<void> {
+    await runProcess(this.bin, ['stop', '--time', String(graceSeconds), ...ids], this.opts());
+  }
+
+  /** Removes the containers, running or not; best effort (gone ones are fine). */
+  async removeContainers(ids: readonly string[]): Promise<void> {
+    await runProcess(this.bin, ['rm', '-f', ...ids], this.opts());
+  }
+
+  async ensureNetwork(name: string, label: string): Promise<void> {
+    if ((await runProcess(this.bin, ['network', 'inspect', name], this.opts())).exitCode === 0) return;
+    await runChecked(this.bin, ['network', 'create', '--label', label, name], this.opts({ what: 'creating the network', code: 'DOCKER_FAILED' }));
+  }
+
+  /** Best effort: a network already gone is fine. */
+  async removeNetwork(name: string): Promise<void> {
+    await runProcess(this.bin, ['network', 'rm', name], this.opts());
+  }
+
+  async volumeExists(name: string, timeoutMs?: number): Promise<boolean> {
+    return (await runProcess(this.bin, ['volume', 'inspect', name], this.opts(timeoutMs ? { timeoutMs } : {}))).exitCode === 0;
+  }
+
+  async ensureVolume(name: string, label: string, what: string): Promise<void> {
+    if (await this.volumeExists(name)) return;
+    await runChecked(this.bin, ['volume', 'create', '--label', label, name], this.opts({ what, code: 'DOCKER_FAILED' }));
+  }
+
+  /** Best effort: a volume already gone is fine. */
+  async removeVolume(name: string): Promise<void> {
+    await runProcess(this.bin, ['volume', 'rm', '-f', name], this.opts());
+  }
+
+  /** Starts a detached service container; throws DOCKER_FAILED (what = `what`) when the engine refuses it. */
+  async startService(c: ServiceContainer, what: string, redact: readonly string[]): Promise<void> {
+    const args = ['run', '--detach', '--name', c.name, '--network', c.network, '--network-alias', c.networkAlias];
+    for (const l of c.labels) args.push('--label', l);
+    args.push('--restart', 'unless-stopped');
+    if (c.envFile) args.push('--env-file', c.envFile);
+    if (c.user) args.push('--user', c.user);
+    args.push(...mountArgs(c.mounts));
+    // Loopback only: nothing a dev container serves may be reachable from the network.
+    for (const p of c.ports) args.push('--publish', `127.0.0.1:${p.host}:${p.container}`);
+    args.push(c.image, ...c.args);
+    await runChecked(this.bin, args, this.opts({ what, code: 'DOCKER_FAILED', redact }));
+  }
+
+  /**
+   * `docker run --rm`: resolves with the result whatever the exit code, or, with `check`, throws `check.code`
+   * carrying the output tail when the container fails.
+   */
+  async runOnce(
+    c: OneShotContainer,
+    extra: { readonly redact?: readonly string[]; readonly tailLines?: number; readonly check?: { readonly what: string; readonly code: string } } = {},
+  ): Promise<RunResult> {
+    const args = ['run', '--rm', ...(c.network ? ['--network', c.network] : [])];
+    for (const l of c.labels ?? []) args.push('--label', l);
+    for (const f of c.envFiles ?? []) args.push('--env-file', f);
+    args.push(...mountArgs(c.mounts ?? []));
+    for (const [k, v] of Object.entries(c.env ?? {})) args.push('--env', `${k}=${v}`);
+    if (c.user) args.push('--user', c.user);
+    args.push(c.image, ...c.args);
+    const opts = this.opts({ ...(extra.redact ? { redact: extra.redact } : {}), ...(extra.tailLines ? { tailLines: extra.tailLines } : {}) });
+    return extra.check ? runChecked(this.bin, args, { ...opts, ...extra.check }) : runProcess(this.bin, args, opts);
+  }
+
+  /** The container's state, or undefined when it does not exist. */
+  async containerState(name: string): Promise<ContainerState | undefined> {
+    const r = await runProcess(this.bin, ['inspect', '--format', '{{.State.Status}} {{.State.Pid}} {{.RestartCount}}', name], this.opts());
+    if (r.exitCode !== 0) return undefined;
+    const [state, pid, restarts] = r.stdout.trim().split(' ');
+    return { state: state ?? 'unknown', pid: Number(pid) || null, restarts: Number(restarts) || 0 };
+  }
+
+  /** The container's last `tail` lines of output, then (with `follow`) new ones until it stops or the signal fires. */
+  async logs(name: string, o: { readonly tail: number; readonly follow: boolean; readonly onLine: (line: string) => void }): Promise<void> {
+    await runProcess(this.bin, ['logs', '--tail', String(o.tail), ...(o.follow ? ['--follow'] : []), name], this.opts({ onLine: (l: string) => o.onLine(l) }));
+  }
+}
+
+function mountArgs(mounts: readonly ContainerMount[]): string[] {
+  return mounts.flatMap((m) => ['--mount', `type=${m.volume ? 'volume' : 'bind'},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`]);
 }
 
 /**

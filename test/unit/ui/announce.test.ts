@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { CommandContext } from '../../../src/cli/context.js';
-import { announce } from '../../../src/cli/commands/dev-shared.js';
+import { announce } from '../../../src/cli/commands/dev-announce.js';
 import type { DevSecrets } from '../../../src/dev/secrets.js';
 import { Output } from '../../../src/ui/output.js';
 
@@ -23,8 +22,7 @@ function run(isTTY: boolean, firstTime: boolean): string {
   let text = '';
   stderr.on('data', (d: Buffer) => (text += d.toString()));
   const out = new Output({ stdout: new PassThrough(), stderr, env: {} });
-  const ctx = new CommandContext({ global: {}, json: false, signal: new AbortController().signal, out });
-  announce(ctx, { apiPort: 8080 } as Parameters<typeof announce>[1], SECRETS, firstTime, FILE);
+  announce(out, { state: { apiPort: 8080 } as Parameters<typeof announce>[1]['state'], secrets: SECRETS, firstTime, secretsFile: FILE });
   return text;
 }
 

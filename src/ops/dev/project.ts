@@ -1,20 +1,18 @@
-/** Helpers shared by the `dev` commands: paths, lock, state checks, the API client and waiting for health. */
+/** What the `dev` operations share about a project: its paths, its lock, its running environment and its API. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AirflowApi } from '../../adapters/airflow-api.js';
-import { pause } from '../../adapters/proc/pause.js';
 import { readSecrets, readState } from '../../adapters/fs/dev-state.js';
+import { pause } from '../../adapters/proc/pause.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
-import type { Health } from '../../dev/api-shapes.js';
+import { isHealthy } from '../../dev/api-shapes.js';
 import { parseLock, LockParseError, type Lock } from '../../dev/lock.js';
 import { cacheDir, devPaths, type DevPaths } from '../../dev/paths.js';
-import type { DevSecrets } from '../../dev/secrets.js';
 import { apiBaseUrl, type DevState } from '../../dev/state.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { assertLockFresh, lockRequest } from '../../image/lock.js';
-import type { CommandContext } from '../context.js';
 
 export function pathsFor(config: ResolvedConfig): DevPaths {
   return devPaths(config.projectDir);
@@ -85,43 +83,12 @@ export async function apiClient(paths: DevPaths, state: DevState, signal?: Abort
   });
 }
 
-/** Healthy = the API answers and reports the database, scheduler and DAG processor healthy. */
-export function isHealthy(h: Health | undefined, major: 2 | 3): boolean {
-  if (!h) return false;
-  const ok = (s: { status: string | null } | undefined) => s?.status === 'healthy';
-  if (!ok(h.metadatabase)) return false;
-  if (!ok(h.scheduler)) return false;
-  return major === 2 || ok(h.dag_processor);
-}
-
-export async function waitHealthy(
-  api: AirflowApi,
-  major: 2 | 3,
-  timeoutMs: number,
-  signal: AbortSignal,
-  stillAlive: () => boolean = () => true,
-): Promise<boolean> {
+/** Polls the API's health until healthy (true), or until the timeout or the signal (false). */
+export async function waitHealthy(api: AirflowApi, major: 2 | 3, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
     if (isHealthy(await api.health(), major)) return true;
-    if (!stillAlive()) return false;
     await pause(1000, signal);
   }
   return false;
 }
-
-
-/**
- * What the user needs after `up`: the URL, and the credentials. The password itself is shown once, and only to a
- * terminal: stderr that is a pipe or a file ends up in CI logs and tees. Otherwise we say where to read it.
- */
-export function announce(ctx: CommandContext, state: DevState, secrets: DevSecrets, firstTime: boolean, secretsFile: string): void {
-  ctx.out.success(`Airflow is up: http://localhost:${state.apiPort}`);
-  if (firstTime && ctx.out.terminal) {
-    ctx.out.info(`  login: ${secrets.adminUser} / ${secrets.adminPassword}   (shown once; kept in ${secretsFile})`);
-  } else {
-    ctx.out.info(`  login: ${secrets.adminUser}; password: "adminPassword" in ${secretsFile} (mode 0600)`);
-  }
-  ctx.out.info('  next: `airflow-aws dev run-dag <dag_id>`, `airflow-aws dev logs -f`, `airflow-aws dev down`');
-}
-

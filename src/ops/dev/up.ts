@@ -1,0 +1,56 @@
+/**
+ * `dev up`: the same Airflow, locally. Docker mode when an engine answers (the project's image, a PostgreSQL
+ * container), native mode otherwise or with --native (a virtualenv from the same lock, the machine's PostgreSQL,
+ * processes supervised by this CLI, in the foreground or detached).
+ */
+import { DockerCli } from '../../adapters/docker/docker-cli.js';
+import type { ResolvedConfig } from '../../config/resolved.js';
+import type { DevOpContext, DevUp } from './context.js';
+import type { CurrentImageRef } from './docker-image.js';
+import { pathsFor } from './project.js';
+
+export interface DevUpOptions {
+  readonly native: boolean;
+  readonly port: number;
+  readonly detach: boolean;
+  readonly python?: string;
+  readonly waitSeconds: number;
+  readonly image?: string;
+  readonly postgresImage?: string;
+  /** This process is the detached supervisor started by `dev up --detach`. */
+  readonly supervised: boolean;
+  /** How to start the detached supervisor (a copy of the CLI), for --detach. */
+  readonly supervisor: () => { readonly file: string; readonly args: readonly string[] };
+  readonly currentImageRef: CurrentImageRef;
+}
+
+/**
+ * Starts the environment; `onUp` runs once the API is healthy. Docker mode and --detach return then; native mode in
+ * the foreground returns when stopped. Returns the exit code.
+ */
+export async function devUp(ctx: DevOpContext, config: ResolvedConfig, o: DevUpOptions, onUp: (up: DevUp) => void): Promise<number> {
+  const paths = pathsFor(config);
+  const docker = new DockerCli({ signal: ctx.signal });
+  const useDocker = !o.native && (await docker.engineAnswers());
+  if (!o.native && !useDocker) ctx.log.info('no Docker engine answers: using native mode (a virtualenv from the lock + local PostgreSQL)');
+  if (useDocker) {
+    const { dockerUp } = await import('./docker-up.js');
+    onUp(
+      await dockerUp(ctx, docker, config, paths, {
+        port: o.port,
+        waitSeconds: o.waitSeconds,
+        currentImageRef: o.currentImageRef,
+        ...(o.image ? { image: o.image } : {}),
+        ...(o.postgresImage ? { postgresImage: o.postgresImage } : {}),
+      }),
+    );
+    return 0;
+  }
+  if (o.detach && !o.supervised) {
+    const { detachNative } = await import('./native-detach.js');
+    onUp(await detachNative(ctx, paths, { supervisor: o.supervisor(), waitSeconds: o.waitSeconds }));
+    return 0;
+  }
+  const { nativeUp } = await import('./native-up.js');
+  return nativeUp(ctx, config, paths, { port: o.port, waitSeconds: o.waitSeconds, mayShowSecrets: !o.supervised, ...(o.python ? { python: o.python } : {}) }, onUp);
+}
