@@ -22,7 +22,9 @@
    API call with the error instead and leaves the stack in progress for ever. A failed create rolls back: the
    resources made so far are deleted as far as moto can (it cannot delete a VPC with a NAT gateway; resources with
    DeletionPolicy Retain stay, as on AWS), and deleting the rolled-back stack later has nothing left to delete.
-8. A TemplateURL on the emulator's own loopback address is read from moto's S3, as one on "localhost" already is.
+8. DeleteChangeSet of a change set that does not exist succeeds, as on AWS (the CDK toolkit clears its old change
+   set that way before each update); moto crashes with HTTP 500.
+9. A TemplateURL on the emulator's own loopback address is read from moto's S3, as one on "localhost" already is.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
 import json
@@ -401,7 +403,17 @@ def delete_rolled_back_stack(self):
     self.status = "DELETE_COMPLETE"
 
 
+_moto_delete_change_set = CloudFormationBackend.delete_change_set
+
+
+def delete_change_set(self, change_set_name):
+    known = change_set_name in self.change_sets or any(c.change_set_name == change_set_name for c in self.change_sets.values())
+    if known:
+        _moto_delete_change_set(self, change_set_name)
+
+
 ChangeSet.apply = apply_change_set
+CloudFormationBackend.delete_change_set = delete_change_set
 Stack.delete = delete_rolled_back_stack
 CloudFormationBackend.execute_change_set = execute_change_set
 

@@ -1,7 +1,9 @@
 /**
  * The whole `up` as a user runs it: the real binary against moto (the AWS layers, through moto-server.py) and a
- * real kube-apiserver with a kwok node (the Kubernetes layer, "deploy to an existing cluster"). Run twice: the
- * second run must report no changes in every layer and change nothing.
+ * real kube-apiserver with a kwok node (the Kubernetes layer, "deploy to an existing cluster"). The database is the
+ * stack's RDS instance as moto made it: its endpoint and master secret come from the stack outputs and Secrets
+ * Manager, as on AWS (kwok "runs" the bootstrap Job). Run twice: the second run must report no changes in every
+ * layer and change nothing.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import assert from 'node:assert/strict';
@@ -36,7 +38,7 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
 
   const up = (...extra: string[]) =>
     runCli(
-      ['up', '--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath, '--in-cluster-postgres', '--image', 'registry.example/airflow:1', '--timeout', '300', ...extra],
+      ['up', '--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath, '--image', 'registry.example/airflow:1', '--timeout', '300', ...extra],
       { cwd: project, env: moto.env, killAfterMs: 600_000 },
     );
 
@@ -45,7 +47,7 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /create stack updemo-airflow \(\d+ resources\)/);
     assert.match(r.stderr, /airflow-aws up --yes/);
-    const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint });
+    const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: 'updemo-airflow' })), /does not exist/);
   });
 
@@ -61,6 +63,9 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     kc.loadFromFile(cluster.kubeconfigPath);
     const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'airflow' });
     assert.ok(pods.items.length > 0, 'Airflow pods exist');
+    // The database master credentials came from the secret the stack made, into the bootstrap Job's Secret.
+    const master = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: 'airflow', name: 'airflow-db-master' });
+    assert.ok(master.data && Object.keys(master.data).length > 0, 'master credentials were copied for the bootstrap Job');
 
     const second = await up('--yes', '--json');
     assert.equal(second.code, 0, second.stderr);
