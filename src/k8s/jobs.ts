@@ -117,7 +117,10 @@ export function job(inputs: KubeInputs, component: JobComponent): V1Job & KubeOb
         : []),
     ],
   };
-  const name = `${deploymentName(component)}-${checksum(podSpec).slice(0, 10)}`;
+  const template = { metadata: { labels: objectLabels(c, component) }, spec: podSpec };
+  // The whole template, labels included: its version label changes with an Airflow upgrade even when the image
+  // reference does not, and a changed template under the same name is refused ("field is immutable").
+  const name = `${deploymentName(component)}-${checksum(template).slice(0, 10)}`;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -125,7 +128,7 @@ export function job(inputs: KubeInputs, component: JobComponent): V1Job & KubeOb
     spec: {
       backoffLimit: component === 'migrate' ? 1 : 2,
       activeDeadlineSeconds: JOB_DEADLINE_SECONDS[component],
-      template: { metadata: { labels: objectLabels(c, component) }, spec: podSpec },
+      template,
     },
   };
 }

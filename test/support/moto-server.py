@@ -22,15 +22,16 @@
    API call with the error instead and leaves the stack in progress for ever. A failed create rolls back: the
    resources made so far are deleted as far as moto can (it cannot delete a VPC with a NAT gateway; resources with
    DeletionPolicy Retain stay, as on AWS), and deleting the rolled-back stack later has nothing left to delete.
-8. DeleteChangeSet of a change set that does not exist succeeds, as on AWS (the CDK toolkit clears its old change
-   set that way before each update); moto crashes with HTTP 500.
+8. DeleteChangeSet of a change set that does not exist succeeds, and DescribeChangeSet of one answers
+   ChangeSetNotFound, as on AWS: the CDK toolkit deletes its old change set before each update and waits for that
+   error. moto crashes (HTTP 500) on the first and answers ValidationError to the second.
 9. A TemplateURL on the emulator's own loopback address is read from moto's S3, as one on "localhost" already is.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
 import json
 import sys
 
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
@@ -412,7 +413,22 @@ def delete_change_set(self, change_set_name):
         _moto_delete_change_set(self, change_set_name)
 
 
+class ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFound"
+
+
+_moto_describe_change_set = CloudFormationBackend.describe_change_set
+
+
+def describe_change_set(self, change_set_name):
+    known = change_set_name in self.change_sets or any(c.change_set_name == change_set_name for c in self.change_sets.values())
+    if not known:
+        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+    return _moto_describe_change_set(self, change_set_name)
+
+
 ChangeSet.apply = apply_change_set
+CloudFormationBackend.describe_change_set = describe_change_set
 CloudFormationBackend.delete_change_set = delete_change_set
 Stack.delete = delete_rolled_back_stack
 CloudFormationBackend.execute_change_set = execute_change_set

@@ -51,10 +51,13 @@ export const infrastructureStep: Step<UpContext> = {
         return `${c.action === 'remove' ? 'removes' : 'replaces'} ${what} ${c.logicalId}`;
       });
       const prefix = actionLine(action, name, resources);
-      const summary = diff.status === 'unchanged' && action.kind === 'update' ? 'no changes' : prefix;
+      // The description (it names the Airflow version) and the outputs change without any resource changing.
+      const stackLevel = deployed !== undefined && ['Description', 'Outputs'].filter((k) => JSON.stringify(deployed[k]) !== JSON.stringify(synth.template[k]));
+      const noChanges = diff.status === 'unchanged' && action.kind === 'update' && !action.note && !(stackLevel && stackLevel.length);
+      const summary = noChanges ? 'no changes' : diff.status === 'unchanged' && stackLevel && stackLevel.length ? `update stack ${name}: ${stackLevel.join(' and ').toLowerCase()} only` : prefix;
       return {
         summary,
-        changes: !(diff.status === 'unchanged' && action.kind === 'update' && !action.note),
+        changes: !noChanges,
         details: [...(action.kind === 'update' && action.note ? [action.note] : []), ...formatStackDiff(diff).split('\n')],
         dangers,
         data: { stackName: name, status: found?.status ?? 'absent', action: action.kind, diff },

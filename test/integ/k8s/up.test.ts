@@ -10,11 +10,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { runCli, tempDir } from '../../support/cli.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
 import { startCluster } from './cluster.js';
+
+const config = (airflow: string) => `name: updemo\nregion: us-east-1\nairflow:\n  version: ${airflow}\n`;
 
 interface UpJson {
   readonly changed: boolean;
@@ -30,7 +33,7 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
   before(async () => {
     [cluster, moto] = await Promise.all([startCluster({ kwok: true }), startMoto()]);
     project = tempDir();
-    writeFileSync(path.join(project, 'airflow-aws.yaml'), 'name: updemo\nregion: us-east-1\n');
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), config('3.2.1'));
   });
   after(async () => {
     await Promise.all([cluster?.stop(), moto?.stop()]);
@@ -77,5 +80,27 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     const third = await up();
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.stdout.trim(), 'no changes');
+  });
+
+  it('snapshots the RDS database before an upgrade migrates it, and refuses a downgrade', async () => {
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), config('3.3.2'));
+    const r = await up('--yes');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Airflow 3\.2\.1 -> 3\.3\.2: .*snapshot airflow-aws-updemo-3-2-1-to-3-3-2-\d{12}/);
+    const rds = new RDSClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const snaps = (await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? [];
+    assert.equal(snaps.length, 1, JSON.stringify(snaps.map((x) => x.DBSnapshotIdentifier)));
+    assert.equal(snaps[0]?.Status, 'available');
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    const scheduler = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'airflow', name: 'airflow-scheduler' });
+    assert.equal(scheduler.metadata?.labels?.['app.kubernetes.io/version'], '3.3.2');
+
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), config('3.2.1'));
+    const down = await up('--yes');
+    assert.equal(down.code, 2, down.stderr);
+    assert.match(down.stderr, /3\.2\.1 is older than the deployed 3\.3\.2|downgrade/i);
+    const after = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'airflow', name: 'airflow-scheduler' });
+    assert.equal(after.metadata?.labels?.['app.kubernetes.io/version'], '3.3.2', 'nothing rolled back');
   });
 });
