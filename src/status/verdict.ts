@@ -11,7 +11,7 @@ export interface Verdict {
   readonly problems: readonly string[];
 }
 
-/** Exit codes of `status`: as `dev status`, 3 (LSB "not running") tells "nothing there" apart from "broken". */
+/** Exit codes of `status`, as for `dev status`: 3 (LSB "not running") means nothing is deployed, 1 means degraded. */
 export const STATUS_EXIT: Readonly<Record<VerdictState, number>> = { healthy: 0, degraded: 1, 'not-deployed': 3 };
 
 /**
