@@ -8,15 +8,18 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Wall time of one run of a command, in ms, with no warm-up (for what can happen only once). */
+export function timeOnce(argv: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
+  const t0 = performance.now();
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const dt = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(-500)}`);
+  return dt;
+}
+
 /** Wall time of a command, in ms, median of `runs` after one warm-up. Fails loudly on a non-zero exit. */
 export function timeCommand(argv: readonly string[], runs: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
-  const once = () => {
-    const t0 = performance.now();
-    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const dt = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(-500)}`);
-    return dt;
-  };
+  const once = () => timeOnce(argv, opts);
   once();
   return median(Array.from({ length: runs }, once));
 }
