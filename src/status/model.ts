@@ -21,6 +21,14 @@ export interface AwsPresent {
   readonly cluster?: ClusterStatus;
   readonly nodegroups: readonly NodegroupStatus[];
   readonly databases: readonly DatabaseStatus[];
+  /** Set while `pause` holds the deployment (the airflow-aws:paused tag on the cluster). */
+  readonly pause?: PauseStatus;
+}
+
+export interface PauseStatus {
+  readonly since: string;
+  /** When RDS starts the stopped database on its own (seven days after the stop). */
+  readonly databaseAutoStart: string;
 }
 
 export interface StackStatus {

@@ -1,6 +1,7 @@
 /** Pure: the text of `status` (lines for stdout) from the data and its verdict; `--json` prints the data instead. */
 import type { AwsPresent, EnvironmentStatus, KubeStatus } from './model.js';
 import type { Verdict } from './verdict.js';
+import { pausedLine } from '../ops/pause/record.js';
 
 /** `12 s ago`, `3 min ago`, `2 h ago`: how stale a heartbeat is, at a glance. */
 export function ago(iso: string, now: Date): string {
@@ -14,8 +15,12 @@ export function ago(iso: string, now: Date): string {
 
 const row = (label: string, text: string): string => `  ${label.padEnd(14)} ${text}`;
 
-function awsLines(a: AwsPresent, kube: KubeStatus | undefined): string[] {
+function awsLines(a: AwsPresent, kube: KubeStatus | undefined, now: Date): string[] {
   const lines = ['AWS'];
+  if (a.pause) {
+    const p = a.pause;
+    lines.push(row('paused', pausedLine(new Date(p.since), a.databases[0]?.status, now)));
+  }
   const ev = a.stack.lastEvent;
   lines.push(row('stack', `${a.stackName}  ${a.stack.status}${ev ? `  (last event ${ev.time}: ${ev.resource} ${ev.status}${ev.reason ? ` — ${ev.reason}` : ''})` : ''}`));
   lines.push(row('cluster', a.cluster ? `${a.cluster.name}  ${a.cluster.status}${a.cluster.version ? `  (Kubernetes ${a.cluster.version})` : ''}` : '(none)'));
@@ -59,7 +64,7 @@ export function renderStatus(env: EnvironmentStatus, v: Verdict, now: Date): str
     return [`nothing deployed: ${head} — ${[where, ns].filter(Boolean).join('; ')}`];
   }
   const lines = [`${v.state}: ${head}`];
-  if (env.aws?.exists) lines.push(...awsLines(env.aws, env.kube));
+  if (env.aws?.exists) lines.push(...awsLines(env.aws, env.kube, now));
   if (env.kube) lines.push(...kubeLines(env.kube, now));
   if (v.problems.length > 0) lines.push('Problems', ...v.problems.map((p) => `  - ${p}`));
   return lines;

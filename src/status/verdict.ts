@@ -4,15 +4,18 @@
  */
 import type { AwsPresent, EnvironmentStatus, HealthComponent, KubeStatus } from './model.js';
 
-export type VerdictState = 'healthy' | 'degraded' | 'not-deployed';
+export type VerdictState = 'healthy' | 'degraded' | 'not-deployed' | 'paused';
 
 export interface Verdict {
   readonly state: VerdictState;
   readonly problems: readonly string[];
 }
 
-/** Exit codes of `status`, as for `dev status`: 3 (LSB "not running") means nothing is deployed, 1 means degraded. */
-export const STATUS_EXIT: Readonly<Record<VerdictState, number>> = { healthy: 0, degraded: 1, 'not-deployed': 3 };
+/**
+ * Exit codes of `status`, as for `dev status`: 3 (LSB "not running") means nothing is deployed, 1 degraded. A pause
+ * is deliberate, so not "degraded", but Airflow does not run either, so not 0: it gets its own code, 4.
+ */
+export const STATUS_EXIT: Readonly<Record<VerdictState, number>> = { healthy: 0, degraded: 1, 'not-deployed': 3, paused: 4 };
 
 /**
  * Stack states in which the stack is settled and matches its template. UPDATE_ROLLBACK_COMPLETE is settled too, but
@@ -80,6 +83,7 @@ export function verdict(env: EnvironmentStatus): Verdict {
   const nothingInAws = env.aws ? !env.aws.exists : env.awsError === undefined;
   const nothingInKube = env.kube ? !kubeDeployed(env.kube) : env.kubeError === undefined;
   if (nothingInAws && nothingInKube) return { state: 'not-deployed', problems: [] };
+  if (env.aws?.exists && env.aws.pause) return pausedVerdict(env.aws);
   const problems: string[] = [];
   if (env.awsError) problems.push(`AWS: ${env.awsError}`);
   if (env.aws?.exists) problems.push(...awsProblems(env.aws, env.kube));
@@ -89,4 +93,18 @@ export function verdict(env: EnvironmentStatus): Verdict {
     else problems.push(...kubeProblems(env.kube, env.airflowMajor));
   }
   return { state: problems.length === 0 ? 'healthy' : 'degraded', problems };
+}
+
+/**
+ * Paused: nodes at 0, components at 0, the database stopped and the health endpoint unreachable are the pause, not
+ * problems. What is still reported: a stack that is not settled, and a database RDS started again on its own.
+ */
+function pausedVerdict(a: AwsPresent): Verdict {
+  const problems = awsProblems(a, undefined).filter((p) => p.startsWith('stack ') || p.startsWith('EKS cluster '));
+  for (const db of a.databases) {
+    if (db.status !== 'stopped' && db.status !== 'stopping') {
+      problems.push(`database ${db.id} is ${db.status} while paused (RDS starts a stopped database on its own after 7 days): run airflow-aws pause again to stop it, or resume`);
+    }
+  }
+  return { state: 'paused', problems };
 }

@@ -14,7 +14,8 @@ import {
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { STACK_OUTPUTS } from '../../config/naming.js';
-import type { AwsStatus, ClusterStatus, DatabaseStatus, NodegroupStatus, StackEvent } from '../../status/model.js';
+import { databaseAutoStart, decodePause, PAUSE_TAG } from '../../ops/pause/record.js';
+import type { AwsStatus, ClusterStatus, PauseStatus, DatabaseStatus, NodegroupStatus, StackEvent } from '../../status/model.js';
 import { awsError, type AwsTarget } from './deploy-inputs.js';
 
 const isNotFound = (e: unknown, pattern: RegExp): boolean => {
@@ -45,7 +46,7 @@ async function lastEvent(cfn: CloudFormationClient, stackName: string): Promise<
   };
 }
 
-async function clusterAndNodegroups(eks: EKSClient, name: string): Promise<{ cluster: ClusterStatus; nodegroups: NodegroupStatus[] }> {
+async function clusterAndNodegroups(eks: EKSClient, name: string): Promise<{ cluster: ClusterStatus; nodegroups: NodegroupStatus[]; pause?: PauseStatus }> {
   let cluster;
   try {
     cluster = (await eks.send(new DescribeClusterCommand({ name }))).cluster;
@@ -76,7 +77,16 @@ async function clusterAndNodegroups(eks: EKSClient, name: string): Promise<{ clu
   return {
     cluster: { name, status: cluster?.status ?? 'UNKNOWN', ...(cluster?.version ? { version: cluster.version } : {}) },
     nodegroups,
+    ...pauseOf(cluster?.tags, name),
   };
+}
+
+/** The pause record on the cluster, as status shows it. */
+function pauseOf(tags: Record<string, string> | undefined, cluster: string): { pause?: PauseStatus } {
+  const tag = tags?.[PAUSE_TAG];
+  if (tag === undefined) return {};
+  const r = decodePause(tag, `tag ${PAUSE_TAG} on EKS cluster ${cluster}`);
+  return { pause: { since: r.since.toISOString(), databaseAutoStart: databaseAutoStart(r.since).toISOString() } };
 }
 
 async function database(rds: RDSClient, id: string): Promise<DatabaseStatus> {
@@ -132,6 +142,7 @@ export async function readAwsStatus(t: AwsTarget, stackName: string): Promise<Aw
       ...(eksPart ? { cluster: eksPart.cluster } : {}),
       nodegroups: eksPart?.nodegroups ?? [],
       databases,
+      ...(eksPart?.pause ? { pause: eksPart.pause } : {}),
     };
   } catch (e) {
     throw awsError(e, step);

@@ -1,6 +1,7 @@
 /**
  * `airflow-aws status`: the stack and what it created (AWS), Airflow's components and task pods (Kubernetes), and
- * Airflow's own health report, with one verdict. Exit 0 healthy, 1 degraded, 3 nothing deployed.
+ * Airflow's own health report, with one verdict. Exit 0 healthy, 1 degraded, 3 nothing deployed, 4 paused
+ * (airflow-aws pause; see docs/pause.md).
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -70,5 +71,6 @@ export async function statusCommand(ctx: CommandContext, o: StatusFlags): Promis
   if (v.state === 'not-deployed') {
     ctx.out.info(useContext ? 'deploy Airflow with: airflow-aws deploy --kube-context … --image …' : 'create it with: airflow-aws up');
   }
+  if (v.state === 'paused') ctx.out.info('resume with: airflow-aws resume');
   return STATUS_EXIT[v.state];
 }

@@ -106,7 +106,8 @@ function renderPlan(out: Output, plan: readonly DescribedStep[]): void {
   }
 }
 
-function renderEvent(out: Output, e: StepEvent): void {
+/** Step events as progress lines on stderr (shared by up, pause and resume). */
+export function renderEvent(out: Output, e: StepEvent): void {
   switch (e.type) {
     case 'start':
       out.step(e.title);
