@@ -11,7 +11,9 @@ import { deployStack, type StackActivity } from '../../adapters/aws/stack-deploy
 import { deleteStack, failedResources, readStack, waitUntilSettled, type StackState } from '../../adapters/aws/stack-state.js';
 import { ensureTemplateBucket, s3Client, templateBucketName } from '../../adapters/aws/template-bucket.js';
 import { interrupted } from '../../adapters/kube/client.js';
-import { stackName } from '../../config/naming.js';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
+import { decodePause, PAUSE_TAG, pauseGuard } from '../pause/record.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { synthesizeTemplates } from '../../infra/synthesize.js';
 import { dangerousChanges, diffStack, formatStackDiff, STATEFUL_TYPES } from '../../plan/infra-diff.js';
@@ -42,7 +44,10 @@ export const infrastructureStep: Step<UpContext> = {
       });
       const action = decideStackAction(found && toFound(found), ctx.config.name, name);
       // Later steps describe themselves against what exists now (the cluster, the registry).
-      if (found && action.kind === 'update' && Object.keys(found.outputs).length > 0) ctx.found.outputs = found.outputs;
+      if (found && action.kind === 'update' && Object.keys(found.outputs).length > 0) {
+        await refuseIfPaused(ctx, name, found.outputs);
+        ctx.found.outputs = found.outputs;
+      }
       const deployed = found && action.kind !== 'delete-then-create' && action.kind !== 'create' ? await deployedTemplate(cfn, name) : undefined;
       const diff = diffStack(name, synth.template, deployed);
       const resources = Object.keys(synth.template.Resources ?? {}).length;
@@ -83,6 +88,8 @@ export const infrastructureStep: Step<UpContext> = {
         s3.destroy();
       }
 
+      const existing = await readStack(cfn, name);
+      if (existing) await refuseIfPaused(ctx, name, existing.outputs);
       const settled = await settleStack(ctx, cfn, name, report);
       const result = await deployWithProgress(ctx, cfn, name, bucket, report, settled);
       ctx.found.outputs = result.outputs;
@@ -96,6 +103,28 @@ export const infrastructureStep: Step<UpContext> = {
     }
   },
 };
+
+/** `up` never silently undoes a pause (nodes at 0, database stopped): resume is the way back. */
+async function refuseIfPaused(ctx: UpContext, name: string, outputs: Readonly<Record<string, string>>): Promise<void> {
+  const clusterName = outputs[STACK_OUTPUTS.clusterName];
+  if (!clusterName) return;
+  const eks = new EKSClient({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
+  try {
+    const tags = await eks
+      .send(new DescribeClusterCommand({ name: clusterName }))
+      .then((r) => r.cluster?.tags ?? {})
+      .catch((e: unknown) => {
+        // A stack whose cluster is gone is for the stack update to repair, not a pause.
+        if ((e as { name?: string }).name === 'ResourceNotFoundException') return {} as Record<string, string>;
+        throw awsUserError(e, { action: `reading EKS cluster ${clusterName}`, region: ctx.region });
+      });
+    const tag = tags[PAUSE_TAG];
+    const refusal = pauseGuard({ stackName: name, ...(tag ? { pause: decodePause(tag) } : {}) });
+    if (refusal) throw refusal;
+  } finally {
+    eks.destroy();
+  }
+}
 
 function client(ctx: UpContext): CloudFormationClient {
   const c = cloudFormationClient({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });

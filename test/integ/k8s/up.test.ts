@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { runCli, tempDir } from '../../support/cli.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
@@ -103,4 +103,35 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     const after = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'airflow', name: 'airflow-scheduler' });
     assert.equal(after.metadata?.labels?.['app.kubernetes.io/version'], '3.3.2', 'nothing rolled back');
   });
+
+  it('pause scales Airflow, the nodes and the database down; up refuses until resume brings them back', async () => {
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), config('3.3.2'));
+    const kube = ['--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath];
+    const opts = { cwd: project, env: moto.env, killAfterMs: 300_000 };
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const replicas = async (name: string) => (await apps.readNamespacedDeployment({ namespace: 'airflow', name })).spec?.replicas;
+    const before = await replicas('airflow-scheduler');
+    assert.ok((before ?? 0) > 0);
+
+    const paused = await runCli(['pause', '--yes', '--force', '--timeout', '30', ...kube], opts);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(await replicas('airflow-scheduler'), 0);
+    assert.equal(await replicas('airflow-api-server'), 0);
+    const aws = { region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const db = (await new RDSClient(aws).send(new DescribeDBInstancesCommand({}))).DBInstances?.[0];
+    assert.equal(db?.DBInstanceStatus, 'stopped');
+
+    const refused = await up('--yes');
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /paused since .*\n.*airflow-aws resume/s);
+
+    const resumed = await runCli(['resume', '--timeout', '120', ...kube], opts);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(await replicas('airflow-scheduler'), before);
+    const again = await up('--yes');
+    assert.equal(again.code, 0, again.stderr);
+  });
 });
+
