@@ -11,6 +11,7 @@ import { registerImageCommands } from './specs/image.js';
 import { registerDevCommands } from './specs/dev.js';
 import { registerKubeCommands } from './specs/kube.js';
 import { registerUpCommands } from './specs/up.js';
+import { registerDownCommands } from './specs/down.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command, run: Runner): void {
   registerConfigCommands(program, run);
   registerInfraCommands(program, run);
   registerUpCommands(program, run);
+  registerDownCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
   registerDevCommands(program, run);
