@@ -119,6 +119,8 @@ async function whatIsLeft(down: DownContext): Promise<Leftover[]> {
     const failed = s ? await failedResources(cfn, name) : [];
     const retained = await findRetained(awsTarget(down), down.config, s?.outputs[STACK_OUTPUTS.bucketName]);
     return leftovers({ retained, ...(s && s.status !== 'DELETE_COMPLETE' ? { stack: { name, status: s.status, failed } } : {}) });
+  } catch (e) {
+    throw awsUserError(e, { action: 'listing what is left of the deployment (stack, snapshots, bucket, repository, KMS keys)', region: down.region });
   } finally {
     cfn.destroy();
   }
