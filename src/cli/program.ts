@@ -12,6 +12,7 @@ import { registerDevCommands } from './specs/dev.js';
 import { registerKubeCommands } from './specs/kube.js';
 import { registerUpCommands } from './specs/up.js';
 import { registerPauseCommands } from './specs/pause.js';
+import { registerDownCommands } from './specs/down.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, run: Runner): void {
   registerInfraCommands(program, run);
   registerUpCommands(program, run);
   registerPauseCommands(program, run);
+  registerDownCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
   registerDevCommands(program, run);

@@ -1,4 +1,4 @@
-"""moto's server plus three CloudFormation behaviours of AWS that moto 5.2 lacks and `up`/`down` rely on.
+"""moto's server plus the CloudFormation behaviours of AWS that moto 5.2 lacks and `up`/`down` rely on.
 
 1. UpdateTerminationProtection: moto stores EnableTerminationProtection from CreateStack but answers this call
    with HTTP 500; the CDK toolkit turns protection on with it
@@ -8,14 +8,15 @@
    stack half-created. aws-eks-v2 adds such a parameter to every cluster.
 4. A Ref to an AWS::RDS::DBParameterGroup yields the group's name, as on AWS; moto passes its internal object and
    answers HTTP 500 for any DBInstance that uses it.
-5. AWS::EKS::Cluster, AWS::EKS::Nodegroup and AWS::SecretsManager::Secret (and its target attachment) are created through moto's own EKS and
-   Secrets Manager backends. moto skips these types in CloudFormation, so every resource that reads a cluster
+5. AWS::EKS::Cluster, AWS::EKS::Nodegroup and AWS::SecretsManager::Secret (and its target attachment) are created
+   through moto's own EKS and Secrets Manager backends. moto skips these types in CloudFormation, so every resource that reads a cluster
    attribute fails ("Fn::GetAtt references undefined resource") and nothing after it is created. With them, a
    stack creates as far as moto models AWS, and the tool's later SDK calls (DescribeCluster, the node group,
    the database secret) find what the stack made. Add-ons, Pod Identity associations, access entries and bucket
    policies stay skipped: moto has no model for them and nothing reads their attributes.
 6. A tagged AWS::KMS::Key is created with its tags; moto hands CloudFormation's {Key, Value} tags to KMS, which
-   expects {TagKey, TagValue}, and fails.
+   expects {TagKey, TagValue}, and fails. Its KeyPolicy (a JSON object in the template) is stored as the policy
+   document, as on AWS; moto stores the object and DescribeKey then fails with HTTP 500.
 7. ExecuteChangeSet behaves like AWS: the stack's outputs are those of the new template (moto keeps the old, empty
    ones), and a resource that fails to create fails the stack with the reason in a resource event and ends in
    ROLLBACK_COMPLETE (UPDATE_ROLLBACK_COMPLETE for an update), the event naming the resource; moto answers the
@@ -26,6 +27,14 @@
    ChangeSetNotFound, as on AWS: the CDK toolkit deletes its old change set before each update and waits for that
    error. moto crashes (HTTP 500) on the first and answers ValidationError to the second.
 9. A TemplateURL on the emulator's own loopback address is read from moto's S3, as one on "localhost" already is.
+10. An AWS::RDS::DBInstance keeps its DeletionProtection property, as on AWS; moto drops it, so a protected
+    database could be deleted. `down` must lift it (ModifyDBInstance) before deleting the stack.
+11. Deleting a stack whose database is still protected fails as on AWS: DeleteStack succeeds, the stack ends in
+    DELETE_FAILED with the instance's DELETE_FAILED event and RDS's reason; moto raises and forgets the stack.
+12. A DBInstance with DeletionPolicy Snapshot leaves a manual final snapshot with a CloudFormation-generated name
+    (<stack>-snapshot-<logicalid>-<suffix>), as on AWS; moto deletes it without one. Other resources moto fails to
+    delete (its own gaps, e.g. a VPC with a NAT gateway) are forgotten by the stack, as AWS would have deleted them.
+    The rollback of a failed create (7) removes the instance without a snapshot, as this server did before 10–12.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
 import json
@@ -42,7 +51,8 @@ from moto.secretsmanager.models import secretsmanager_backends
 from moto.cloudformation import parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.kms.models import Key as KmsKey
-from moto.rds.models import DBParameterGroup
+from moto.rds.models import DBInstance, DBParameterGroup, rds_backends
+from moto.cloudformation.utils import random_suffix
 from moto.server import main
 from moto.ssm.models import Parameter
 
@@ -86,6 +96,8 @@ _moto_create_key = KmsKey.create_from_cloudformation_json.__func__
 def create_key(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
     props = cloudformation_json["Properties"]
     props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])]
+    if isinstance(props.get("KeyPolicy"), dict):
+        props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
     return _moto_create_key(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
 
@@ -378,6 +390,11 @@ def execute_change_set(self, change_set_name, stack_name=None):
             )
         )
         if kind == "CREATE":
+            # The rollback of a failed create leaves no database and no snapshot behind (see 10 and 12).
+            stack.resource_map._rolling_back = True
+            for r in stack.resource_map._parsed_resources.values():
+                if isinstance(r, DBInstance):
+                    r.deletion_protection = False
             try:
                 stack.resource_map.delete()
             except Exception:  # moto's own deletion gaps; the stack forgets these resources as AWS would
@@ -427,10 +444,91 @@ def describe_change_set(self, change_set_name):
     return _moto_describe_change_set(self, change_set_name)
 
 
+_moto_db_from_cfn = DBInstance.create_from_cloudformation_json.__func__
+
+
+def create_db_instance(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    db = _moto_db_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    db.deletion_protection = str(cloudformation_json["Properties"].get("DeletionProtection", False)).lower() == "true"
+    return db
+
+
+DBInstance.create_from_cloudformation_json = classmethod(create_db_instance)
+
+PROTECTED_DB_REASON = "Cannot delete protected DB Instance, please disable deletion protection and try again."
+
+
+def _find_stack(backend, name_or_id):
+    return backend.stacks.get(name_or_id) or next((s for s in backend.stacks.values() if s.name == name_or_id), None)
+
+
+_moto_backend_delete_stack = CloudFormationBackend.delete_stack
+
+
+def backend_delete_stack(self, name_or_stack_id):
+    stack = _find_stack(self, name_or_stack_id)
+    protected = []
+    if stack is not None and not getattr(stack, "rolled_back", False):
+        protected = [
+            (logical_id, r)
+            for logical_id, r in stack.resource_map._parsed_resources.items()
+            if isinstance(r, DBInstance) and r.deletion_protection
+        ]
+    if not protected:
+        return _moto_backend_delete_stack(self, name_or_stack_id)
+    stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    for logical_id, db in protected:
+        stack.events.append(
+            Event(
+                stack_id=stack.stack_id,
+                stack_name=stack.name,
+                logical_resource_id=logical_id,
+                physical_resource_id=db.db_instance_identifier,
+                resource_type="AWS::RDS::DBInstance",
+                resource_status="DELETE_FAILED",
+                resource_status_reason=PROTECTED_DB_REASON,
+                resource_properties=None,
+            )
+        )
+    stack._add_stack_event(
+        "DELETE_FAILED", resource_status_reason=f"The following resource(s) failed to delete: [{', '.join(l for l, _ in protected)}]."
+    )
+    stack.status = "DELETE_FAILED"
+
+
+_moto_delete_resource = parsing.ResourceMap._delete_resource
+
+
+def delete_resource(self, parsed_resource, resource_json):
+    rolling_back = getattr(self, "_rolling_back", False)
+    if isinstance(parsed_resource, DBInstance) and resource_json.get("DeletionPolicy") == "Snapshot" and not rolling_back:
+        stack_name = self._parsed_resources.get("AWS::StackName", "stack")
+        snapshot_id = f"{stack_name}-snapshot-{parsed_resource.logical_resource_id}-{random_suffix()}".lower()[:255]
+        rds_backends[self._account_id][self._region_name].delete_db_instance(
+            parsed_resource.db_instance_identifier, final_db_snapshot_identifier=snapshot_id
+        )
+        return
+    return _moto_delete_resource(self, parsed_resource, resource_json)
+
+
+def delete_stack_resources(self):
+    if getattr(self, "rolled_back", False):
+        return delete_rolled_back_stack(self)
+    self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    try:
+        self.resource_map.delete()
+    except Exception:  # moto's own deletion gaps (see 12)
+        pass
+    self._add_stack_event("DELETE_COMPLETE")
+    self.status = "DELETE_COMPLETE"
+
+
+parsing.ResourceMap._delete_resource = delete_resource
+CloudFormationBackend.delete_stack = backend_delete_stack
 ChangeSet.apply = apply_change_set
 CloudFormationBackend.describe_change_set = describe_change_set
 CloudFormationBackend.delete_change_set = delete_change_set
-Stack.delete = delete_rolled_back_stack
+Stack.delete = delete_stack_resources
 CloudFormationBackend.execute_change_set = execute_change_set
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ async function confirmDangers(ctx: CommandContext, prompt: Prompter, name: strin
   }
 }
 
-function renderPlan(out: Output, plan: readonly DescribedStep[]): void {
+export function renderPlan(out: Output, plan: readonly DescribedStep[]): void {
   for (const s of plan) {
     out.info(`${out.bold(s.title)}: ${s.description.summary}`);
     for (const d of s.description.details.slice(0, 40)) out.info(`    ${d}`);
@@ -106,7 +106,7 @@ function renderPlan(out: Output, plan: readonly DescribedStep[]): void {
   }
 }
 
-/** Step events as progress lines on stderr (shared by up, pause and resume). */
+/** Step events as progress lines on stderr (shared by up, down, pause and resume). */
 export function renderEvent(out: Output, e: StepEvent): void {
   switch (e.type) {
     case 'start':
