@@ -37,3 +37,10 @@ export function durationFlag(v: string): number {
   if (n < 1) throw new InvalidArgumentError('must be a duration like 30s, 10m, 2h or 1d.');
   return n;
 }
+
+/**
+ * The cluster-target flags, worded once for every command that talks to the cluster (see
+ * commands/cluster-target.ts): an existing cluster's kubeconfig context, or by default the stack's EKS cluster.
+ */
+export const KUBE_CONTEXT_OPTION = ['--kube-context <ctx>', 'kubeconfig context of an existing cluster (default: the EKS cluster of the stack, token minted in-process)'] as const;
+export const KUBECONFIG_OPTION = ['--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'] as const;

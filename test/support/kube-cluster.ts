@@ -34,7 +34,6 @@ import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   constants as fsConstants,
-  existsSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -45,7 +44,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Components, sleep, startWatchdog, testbedScript } from './component-processes.js';
+import { Components, startWatchdog, testbedScript } from './component-processes.js';
 
 export interface KubeTestClusterOptions {
   /** Start kube-controller-manager. Default true (forced on when kwok is on). */

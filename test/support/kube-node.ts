@@ -34,7 +34,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
-import { Components, sleep, startWatchdog, testbedScript } from './component-processes.js';
+import { Components, startWatchdog, testbedScript } from './component-processes.js';
 import { defaultRouteIpv4, freePorts, isExecutable, issueCert, kubeBinariesAvailable, type KubeTestCluster } from './kube-cluster.js';
 
 export { defaultRouteIpv4 };

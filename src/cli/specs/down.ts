@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { secondsFlag } from '../flags.js';
+import { KUBE_CONTEXT_OPTION, KUBECONFIG_OPTION, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 import type { DownFlags } from '../commands/down.js';
 
@@ -11,8 +11,8 @@ export function registerDownCommands(program: Command, run: Runner): void {
     )
     .option('-y, --yes', 'do not ask for confirmation (automation); never implies --delete-data', false)
     .option('--delete-data', 'also delete the retained bucket (every object version) and the image repository (every image)', false)
-    .option('--kube-context <ctx>', 'clean up Airflow on this cluster instead of the stack\'s EKS cluster')
-    .option('--kubeconfig <file>', 'kubeconfig file for --kube-context (default: $KUBECONFIG or ~/.kube/config)')
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .option('--timeout <seconds>', 'bound on each wait (load balancers, volumes, the stack deletion)', secondsFlag, 3600)
     .option('--json', 'print the result and what is left as JSON on stdout', false)
     .addHelpText('after', examples('airflow-aws down', 'airflow-aws down --yes --json', 'airflow-aws down --yes --delete-data'))

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { countFlag, durationFlag, portFlag, secondsFlag } from '../flags.js';
+import { countFlag, durationFlag, KUBE_CONTEXT_OPTION, KUBECONFIG_OPTION, portFlag, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export interface DeployFlags {
@@ -47,10 +47,6 @@ export interface KubeconfigFlags {
   readonly setCurrent: boolean;
   readonly print: boolean;
 }
-
-/** The cluster-target flags, worded once for every command that talks to the cluster (see cluster-target.ts). */
-const KUBE_CONTEXT_OPTION = ['--kube-context <ctx>', 'kubeconfig context of any cluster (default: the EKS cluster of the stack, token minted in-process)'] as const;
-const KUBECONFIG_OPTION = ['--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)'] as const;
 
 export function registerKubeCommands(program: Command, run: Runner): void {
   program

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { secondsFlag } from '../flags.js';
+import { KUBE_CONTEXT_OPTION, KUBECONFIG_OPTION, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 import type { PauseFlags, ResumeFlags } from '../commands/pause-common.js';
 
-const KUBE = ['--kube-context <ctx>', 'reach Airflow on this existing cluster instead of the stack\'s EKS cluster'] as const;
-const KUBECONFIG = ['--kubeconfig <file>', 'kubeconfig file for --kube-context (default: $KUBECONFIG or ~/.kube/config)'] as const;
 
 export function registerPauseCommands(program: Command, run: Runner): void {
   program
@@ -13,8 +11,8 @@ export function registerPauseCommands(program: Command, run: Runner): void {
     .option('--force', 'delete task pods still running when --timeout ends (their tasks fail; they are named)', false)
     .option('--timeout <seconds>', 'bound on each wait (running tasks, node group, database)', secondsFlag, 600)
     .option('-y, --yes', 'do not ask for confirmation (automation)', false)
-    .option(...KUBE)
-    .option(...KUBECONFIG)
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .option('--json', 'print the result as JSON on stdout', false)
     .addHelpText('after', examples('airflow-aws pause', 'airflow-aws pause --yes --timeout 1800', 'airflow-aws pause --yes --force --json'))
     .action(async (o: PauseFlags) => run(o.json, async (ctx) => (await import('../commands/pause.js')).pauseCommand(ctx, o)));
@@ -23,8 +21,8 @@ export function registerPauseCommands(program: Command, run: Runner): void {
     .command('resume')
     .description('undo pause: start the database, restore the node group, scale Airflow back, wait until it is ready')
     .option('--timeout <seconds>', 'bound on each wait (database, nodes, readiness)', secondsFlag, 1800)
-    .option(...KUBE)
-    .option(...KUBECONFIG)
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .option('--json', 'print the result as JSON on stdout', false)
     .addHelpText('after', examples('airflow-aws resume', 'airflow-aws resume --json'))
     .action(async (o: ResumeFlags) => run(o.json, async (ctx) => (await import('../commands/resume.js')).resumeCommand(ctx, o)));

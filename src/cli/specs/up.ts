@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { secondsFlag } from '../flags.js';
+import { KUBE_CONTEXT_OPTION, KUBECONFIG_OPTION, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 import type { UpFlags } from '../commands/up.js';
 
@@ -12,8 +12,8 @@ export function registerUpCommands(program: Command, run: Runner): void {
     .option('-y, --yes', 'do not ask for confirmation (automation); never implies --allow-replace', false)
     .option('--allow-replace', 'with --yes: allow changes that replace or remove stateful resources (database, buckets, registry, cluster)', false)
     .option('--image <ref>', 'deploy this image instead of building and pushing one')
-    .option('--kube-context <ctx>', 'deploy Airflow to this existing cluster instead of the stack\'s EKS cluster (no access entry is made)')
-    .option('--kubeconfig <file>', 'kubeconfig file for --kube-context (default: $KUBECONFIG or ~/.kube/config)')
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .option('--in-cluster-postgres', 'with --kube-context: run PostgreSQL in the namespace instead of using the stack\'s RDS', false)
     .option('--postgres-image <ref>', 'image of the in-cluster PostgreSQL', 'postgres:16-bookworm')
     .option('--timeout <seconds>', 'bound on each wait (a busy stack, Jobs, rollouts)', secondsFlag, 3600)

@@ -7,7 +7,6 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PauseAws } from '../../../src/adapters/aws/pause.js';
-import { defaultCredentials } from '../../../src/adapters/aws/deploy-inputs.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { STACK_OUTPUTS } from '../../../src/config/naming.js';
 import type { PauseContext } from '../../../src/ops/pause/context.js';
@@ -15,9 +14,8 @@ import { databaseStep, nodesStep, recordStep } from '../../../src/ops/pause/paus
 import { decodePause, PAUSE_TAG } from '../../../src/ops/pause/record.js';
 import { clearRecordStep, restoreNodesStep, startDatabaseStep } from '../../../src/ops/pause/resume.js';
 import { runSteps } from '../../../src/ops/steps.js';
-import type { UpContext } from '../../../src/ops/up/context.js';
-import { infrastructureStep } from '../../../src/ops/up/infrastructure.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
+import { deployStackOnMoto } from '../../support/moto-stack.js';
 
 const REGION = 'us-east-1';
 
@@ -30,21 +28,7 @@ describe('pause and resume: the AWS steps against moto', () => {
   before(async () => {
     moto = await startMoto();
     Object.assign(process.env, moto.env);
-    const up: UpContext = {
-      config,
-      region: REGION,
-      endpoint: moto.endpoint,
-      credentials: defaultCredentials({ region: REGION }),
-      prompt: { interactive: true, confirm: async () => true, confirmTyped: async () => true },
-      signal: new AbortController().signal,
-      timeoutMs: 60_000,
-      manageAccess: false,
-      kubeTarget: async () => assert.fail('not used'),
-      publishImage: async () => assert.fail('not used'),
-      found: {},
-    };
-    await runSteps([infrastructureStep], up, () => {});
-    outputs = up.found.outputs ?? {};
+    outputs = await deployStackOnMoto(config, moto.endpoint);
   });
   after(async () => {
     process.env = saved;

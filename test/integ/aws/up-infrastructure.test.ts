@@ -12,7 +12,6 @@ import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clie
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultCredentials } from '../../../src/adapters/aws/deploy-inputs.js';
 import { templateBucketName } from '../../../src/adapters/aws/template-bucket.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { STACK_OUTPUTS } from '../../../src/config/naming.js';
@@ -20,14 +19,13 @@ import type { ResolvedConfig } from '../../../src/config/resolved.js';
 import { UserError } from '../../../src/errors/user-error.js';
 import { DEPLOYMENT_TAG } from '../../../src/infra/names.js';
 import { runSteps, type StepEvent } from '../../../src/ops/steps.js';
-import type { UpContext } from '../../../src/ops/up/context.js';
 import { infrastructureStep } from '../../../src/ops/up/infrastructure.js';
 import type { Prompter } from '../../../src/ui/prompt.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
+import { answer, infrastructureContext } from '../../support/moto-stack.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const answer = (yes: boolean): Prompter => ({ interactive: true, confirm: async () => yes, confirmTyped: async () => yes });
 
 function config(name: string): ResolvedConfig {
   return parseConfig(`name: ${name}\nregion: ${REGION}\n`, 'airflow-aws.yaml', '/tmp/project');
@@ -46,21 +44,7 @@ describe('up: infrastructure against moto', () => {
   });
 
   const clients = () => ({ region: REGION, endpoint: moto.endpoint });
-  function context(c: ResolvedConfig, prompt: Prompter = answer(true)): UpContext {
-    return {
-      config: c,
-      region: REGION,
-      endpoint: moto.endpoint,
-      credentials: defaultCredentials({ region: REGION }),
-      prompt,
-      signal: new AbortController().signal,
-      timeoutMs: 60_000,
-      manageAccess: false,
-      kubeTarget: async () => assert.fail('not used'),
-      publishImage: async () => assert.fail('not used'),
-      found: {},
-    };
-  }
+  const context = (c: ResolvedConfig, prompt?: Prompter) => infrastructureContext(c, moto.endpoint, prompt);
   async function up(c: ResolvedConfig, prompt?: Prompter) {
     const ctx = context(c, prompt);
     const events: StepEvent[] = [];

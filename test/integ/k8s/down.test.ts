@@ -13,14 +13,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defaultCredentials } from '../../../src/adapters/aws/deploy-inputs.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { STACK_OUTPUTS } from '../../../src/config/naming.js';
-import { runSteps } from '../../../src/ops/steps.js';
-import { infrastructureStep } from '../../../src/ops/up/infrastructure.js';
 import { runCli, tempDir } from '../../support/cli.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
+import { deployStackOnMoto } from '../../support/moto-stack.js';
 import { startCluster } from './cluster.js';
 
 const REGION = 'us-east-1';
@@ -136,21 +134,7 @@ describe('airflow-aws down (moto + a real kube-apiserver)', () => {
   /** A deployment's stack only, made in-process with up's infrastructure step; returns its outputs. */
   async function createStack(name: string): Promise<Record<string, string>> {
     const config = parseConfig(`name: ${name}\nregion: ${REGION}\n`, 'airflow-aws.yaml', '/tmp/project');
-    const ctx = {
-      config,
-      region: REGION,
-      endpoint: moto.endpoint,
-      credentials: defaultCredentials({ region: REGION }),
-      prompt: { interactive: false, confirm: async () => true, confirmTyped: async () => true },
-      signal: new AbortController().signal,
-      timeoutMs: 60_000,
-      manageAccess: false,
-      kubeTarget: async () => assert.fail('not used'),
-      publishImage: async () => assert.fail('not used'),
-      found: {} as { outputs?: Record<string, string> },
-    };
-    await runSteps([infrastructureStep], ctx, () => undefined);
-    return ctx.found.outputs ?? {};
+    return { ...(await deployStackOnMoto(config, moto.endpoint)) };
   }
   const projectFor = (name: string) => {
     const dir = tempDir();

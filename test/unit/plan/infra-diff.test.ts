@@ -50,7 +50,6 @@ function changeSet(logicalId: string, type: string, property: string, requiresRe
 }
 
 const DB = 'AWS::RDS::DBInstance';
-const identity = (t: CfnTemplate) => t;
 
 interface Case {
   readonly name: string;
