@@ -295,6 +295,13 @@ cmd_cleanup() {
   log "cleaned up"
 }
 
+# Delete one rule as iptables-save/-S prints it ("-A CHAIN ..."). Its words are shell-quoted (comments such as
+# "CNI firewall plugin rules"), so xargs splits them, not the shell: a plain ${rule} would keep the quotes and the
+# delete would silently miss the rule (it did: CNI-FORWARD then stayed referenced and could not be removed).
+delete_rule() {
+  printf '%s\n' "${2#-A }" | xargs iptables -t "$1" -D 2>/dev/null || true
+}
+
 # The bridge plugin's ipMasq and the firewall/portmap plugins add iptables chains named CNI-* (per container, with
 # comments naming our network). Remove the rules that jump to them, then the chains.
 cleanup_cni_iptables() {
@@ -302,8 +309,7 @@ cleanup_cni_iptables() {
   local table rule chain
   for table in nat filter; do
     { iptables-save -t "${table}" 2>/dev/null | grep -E '^-A .* -j CNI-' || true; } | while IFS= read -r rule; do
-      # shellcheck disable=SC2086 # rule words from iptables-save
-      iptables -t "${table}" -D ${rule#-A } 2>/dev/null || true
+      delete_rule "${table}" "${rule}"
     done
     iptables-save -t "${table}" 2>/dev/null | awk '/^:CNI-/ {sub(/^:/, "", $1); print $1}' | while IFS= read -r chain; do
       # The firewall plugin's CNI-FORWARD/CNI-ADMIN chains are shared with other CNI users; only flush per-pod ones.
@@ -316,18 +322,27 @@ cleanup_cni_iptables() {
     # What remains in CNI-FORWARD are the firewall plugin's per-pod rules for our pod range.
     if iptables -t "${table}" -S CNI-FORWARD >/dev/null 2>&1; then
       { iptables -t "${table}" -S CNI-FORWARD | grep -F -- "${POD_CIDR%.*}." || true; } | while IFS= read -r rule; do
-        # shellcheck disable=SC2086 # rule words from iptables -S
-        iptables -t "${table}" -D ${rule#-A } 2>/dev/null || true
+        delete_rule "${table}" "${rule}"
       done
     fi
   done
   # The firewall plugin's shared chains: dropped once nothing but its own admin jump is left in them (no other CNI
   # user on the machine then).
+  # Leaving them is harmless (empty chains match nothing), so a chain the kernel still calls busy (a jump another
+  # chain or a late CNI DEL re-added) is logged, not fatal: cleanup must not fail a test run over an empty chain.
   if iptables -S CNI-FORWARD >/dev/null 2>&1 &&
     [[ "$(iptables -S CNI-FORWARD | grep -vc -e '^-N CNI-FORWARD' -e '-j CNI-ADMIN$')" == 0 ]] &&
     [[ "$(iptables -S CNI-ADMIN 2>/dev/null | grep -vc '^-N CNI-ADMIN')" == 0 ]]; then
-    iptables -D FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD 2>/dev/null || true
-    iptables -F CNI-FORWARD && iptables -X CNI-FORWARD
+    local attempt
+    for attempt in 1 2 3; do
+      # Every jump to the shared chains, from any chain (not only FORWARD's commented one).
+      { iptables-save -t filter 2>/dev/null | grep -E -- '-j CNI-(FORWARD|ADMIN)$' || true; } | while IFS= read -r rule; do
+        delete_rule filter "${rule}"
+      done
+      iptables -F CNI-FORWARD 2>/dev/null || true
+      if iptables -X CNI-FORWARD 2>/dev/null; then break; fi
+      if ((attempt < 3)); then sleep 0.5; else log "CNI-FORWARD still referenced; left empty"; fi
+    done
     iptables -X CNI-ADMIN 2>/dev/null || true
   fi
 }
