@@ -26,6 +26,7 @@ export function infrastructureContext(config: ResolvedConfig, endpoint: string, 
     manageAccess: false,
     kubeTarget: async () => assert.fail('the infrastructure context reaches no cluster'),
     publishImage: async () => assert.fail('the infrastructure context builds no image'),
+    imageInRegistry: async () => assert.fail('the infrastructure context builds no image'),
     found: {},
   };
 }

@@ -6,9 +6,20 @@ import { checkTemplate } from '../../infra/checks.js';
 import { synthesizeTemplates } from '../../infra/synthesize.js';
 import type { StackDiff } from '../../plan/infra-diff.js';
 import { formatInfraPlan, planInfrastructure } from '../../plan/infra-plan.js';
+import { stackName } from '../../config/naming.js';
+import type { ResolvedConfig } from '../../config/resolved.js';
+import type { DescribedStep } from '../../ops/steps.js';
 import type { CommandContext } from '../context.js';
 
-export async function planCommand(ctx: CommandContext, o: { json: boolean; offline?: boolean }): Promise<number> {
+export interface PlanFlags {
+  readonly json: boolean;
+  readonly offline?: boolean;
+  readonly image?: string;
+  readonly kubeContext?: string;
+  readonly kubeconfig?: string;
+}
+
+export async function planCommand(ctx: CommandContext, o: PlanFlags): Promise<number> {
   const config = await ctx.config();
   const templates = synthesizeTemplates(config);
   const plan = planInfrastructure(config, templates);
@@ -42,6 +53,8 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
     }
   }
   if (!diffs) ctx.out.step(`planning ${config.name} (${config.region}) offline — no AWS credentials, nothing is read from AWS`);
+  // With AWS access, the other layers `up` applies: access entry, image, Kubernetes (each read-only).
+  const layers = diffs ? await describeOtherLayers(ctx, config, o) : undefined;
 
   // The monthly price before anything is created: the summary of `cost` (pure, from the shipped price table).
   const { costReport, costSummaryLine } = await import('../../cost/report.js');
@@ -54,6 +67,7 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
       infrastructure: plan,
       warnings,
       ...(diffs ? { changes: diffs } : {}),
+      ...(layers ? { layers: layers.map((l) => ({ id: l.id, summary: l.description.summary, changes: l.description.changes, details: l.description.details })) } : {}),
       cost: {
         currency: cost.currency,
         pricesChecked: cost.pricesChecked,
@@ -69,9 +83,38 @@ export async function planCommand(ctx: CommandContext, o: { json: boolean; offli
       const { formatStackDiff } = await import('../../plan/infra-diff.js');
       ctx.out.data(`\n${diffs.map(formatStackDiff).join('\n')}`);
     }
+    for (const l of layers ?? []) {
+      ctx.out.data(`\n${l.title}: ${l.description.summary}`);
+      for (const d of l.description.details) ctx.out.data(`  ${d}`);
+    }
     ctx.out.data(`\n${costSummaryLine(cost)}`);
   }
   return 0;
+}
+
+/**
+ * The access, image and Kubernetes layers, described by `up`'s own steps against the deployed stack. A layer that
+ * cannot be read (no cluster access yet, no lock) says why instead of failing the whole plan.
+ */
+async function describeOtherLayers(ctx: CommandContext, config: ResolvedConfig, o: PlanFlags): Promise<DescribedStep[]> {
+  const { upContext } = await import('./up.js');
+  const { UP_STEPS } = await import('../../ops/up/index.js');
+  const { stackOutputs } = await import('../../adapters/aws/deploy-inputs.js');
+  const { YES } = await import('../../ui/prompt.js');
+  const up = await upContext(ctx, config, { ...o, inClusterPostgres: false, postgresImage: '', timeout: 60 }, YES);
+  const outputs = await stackOutputs({ region: config.region }, stackName(config));
+  if (outputs) up.found.outputs = outputs;
+  const out: DescribedStep[] = [];
+  for (const step of UP_STEPS.filter((s) => s.id !== 'infrastructure')) {
+    const description = await step.describe(up).catch((e: unknown) => ({
+      summary: `cannot tell: ${UserError.is(e) ? e.message : (e as Error).message}`,
+      changes: true,
+      details: UserError.is(e) && e.hint ? [e.hint] : [],
+      dangers: [],
+    }));
+    out.push({ id: step.id, title: step.title, description });
+  }
+  return out;
 }
 
 function awsReadError(e: unknown, stackName: string): UserError {

@@ -25,11 +25,15 @@ export interface UpFlags {
   readonly timeout: number;
 }
 
-export async function upCommand(ctx: CommandContext, o: UpFlags): Promise<number> {
-  const config = await ctx.config();
-  const prompt: Prompter = o.yes ? YES : terminalPrompter(ctx.signal);
+/** The context of the up steps, wired to this command's adapters (shared with `plan`, which only describes). */
+export async function upContext(
+  ctx: CommandContext,
+  config: ResolvedConfig,
+  o: Pick<UpFlags, 'image' | 'kubeContext' | 'kubeconfig' | 'inClusterPostgres' | 'postgresImage' | 'timeout'>,
+  prompt: Prompter,
+): Promise<UpContext> {
   const { defaultCredentials } = await import('../../adapters/aws/deploy-inputs.js');
-  const up: UpContext = {
+  return {
     config,
     region: config.region,
     credentials: defaultCredentials({ region: config.region }),
@@ -41,8 +45,15 @@ export async function upCommand(ctx: CommandContext, o: UpFlags): Promise<number
     // The deploy command's resolution (it reads the outputs the infrastructure step has just written).
     kubeTarget: async () => (await import('./deploy.js')).resolveTarget(ctx, config, o),
     publishImage: (repositoryUri) => publishImage(ctx, config, repositoryUri),
+    imageInRegistry: () => imageInRegistry(config),
     found: {},
   };
+}
+
+export async function upCommand(ctx: CommandContext, o: UpFlags): Promise<number> {
+  const config = await ctx.config();
+  const prompt: Prompter = o.yes ? YES : terminalPrompter(ctx.signal);
+  const up = await upContext(ctx, config, o, prompt);
 
   ctx.out.step(`planning ${config.name} in ${config.region}: infrastructure, access, image, Kubernetes`);
   const plan = await describeSteps(UP_STEPS, up);
@@ -129,8 +140,8 @@ export function renderEvent(out: Output, e: StepEvent): void {
   }
 }
 
-/** Content tag already in ECR → nothing to do; otherwise build from the lock and push. */
-async function publishImage(ctx: CommandContext, config: ResolvedConfig, repositoryUri: string): Promise<{ image: string; pushed: boolean }> {
+/** The image the lock, base image and DAGs make (its content tag), and its digest when ECR has that tag. */
+async function imageInRegistry(config: ResolvedConfig): Promise<{ tag: string; digest?: string }> {
   const { prepareImage } = await import('./image-common.js');
   const prepared = await prepareImage(config);
   const ecr = ecrClient(config.region);
@@ -139,13 +150,20 @@ async function publishImage(ctx: CommandContext, config: ResolvedConfig, reposit
       .send(new DescribeImagesCommand({ repositoryName: prepared.repository, imageIds: [{ imageTag: prepared.tag }] }))
       .then((r) => r.imageDetails?.[0])
       .catch((e: unknown) => {
-        if ((e as { name?: string }).name === 'ImageNotFoundException') return undefined;
+        // No such tag, or no repository yet (before the first up): the image is to be built.
+        if (['ImageNotFoundException', 'RepositoryNotFoundException'].includes((e as { name?: string }).name ?? '')) return undefined;
         throw e;
       });
-    if (found?.imageDigest) return { image: `${repositoryUri}@${found.imageDigest}`, pushed: false };
+    return { tag: prepared.tag, ...(found?.imageDigest ? { digest: found.imageDigest } : {}) };
   } finally {
     ecr.destroy();
   }
+}
+
+/** Content tag already in ECR → nothing to do; otherwise build from the lock and push. */
+async function publishImage(ctx: CommandContext, config: ResolvedConfig, repositoryUri: string): Promise<{ image: string; pushed: boolean }> {
+  const existing = await imageInRegistry(config);
+  if (existing.digest) return { image: `${repositoryUri}@${existing.digest}`, pushed: false };
   const { buildImage } = await import('./image-build.js');
   const { pushImage } = await import('./image-push.js');
   await buildImage(ctx, {});

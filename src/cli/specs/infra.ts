@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { PlanFlags } from '../commands/plan.js';
+import { KUBE_CONTEXT_OPTION, KUBECONFIG_OPTION } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export function registerInfraCommands(program: Command, run: Runner): void {
@@ -11,9 +13,12 @@ export function registerInfraCommands(program: Command, run: Runner): void {
 
   program
     .command('plan')
-    .description('show what would be created: resources by kind and the notable settings (offline without AWS credentials)')
+    .description('show what would be created: resources by kind and the notable settings (offline without AWS credentials); with AWS access also what `up` would change in each layer: stack, access entry, image, Kubernetes')
     .option('--json', 'print the plan as JSON', false)
     .option('--offline', 'do not read the deployed stack even when AWS credentials are configured', false)
+    .option('--image <ref>', 'with AWS access: plan the Kubernetes layer with this image (as `up --image`)')
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .addHelpText('after', examples('airflow-aws plan', 'airflow-aws plan --offline --json | jq .infrastructure.resources'))
-    .action(async (o: { json: boolean; offline: boolean }) => run(o.json, async (ctx) => (await import('../commands/plan.js')).planCommand(ctx, o)));
+    .action(async (o: PlanFlags) => run(o.json, async (ctx) => (await import('../commands/plan.js')).planCommand(ctx, o)));
 }

@@ -36,6 +36,8 @@ export interface UpContext {
   readonly manageAccess: boolean;
   /** Builds the image from the lock and pushes it to the stack's registry, unless that tag is there already. */
   readonly publishImage: (repositoryUri: string) => Promise<{ readonly image: string; readonly pushed: boolean }>;
+  /** Read-only, for the plan: the content tag the project makes now, and its digest when the registry has it. */
+  readonly imageInRegistry: () => Promise<{ readonly tag: string; readonly digest?: string }>;
   readonly found: Found;
 }
 

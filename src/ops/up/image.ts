@@ -13,10 +13,22 @@ export const imageStep: Step<UpContext> = {
 
   async describe(ctx) {
     if (ctx.image) return unchanged(`use ${ctx.image} (--image)`);
+    const repositoryUri = ctx.found.outputs?.[STACK_OUTPUTS.repositoryUri];
+    const why = 'the tag is a hash of the lock, the base image, the DAGs and the plugins: it changes exactly when one of them does';
+    const now = await ctx.imageInRegistry().catch((e: unknown) => e);
+    if (now instanceof Error || !('tag' in (now as object))) {
+      const reason = UserError.is(now) ? now.message : String(now);
+      return { summary: `build the image and push it to the stack's registry (its tag is unknown: ${reason})`, changes: true, details: [why], dangers: [] };
+    }
+    const { tag, digest } = now as { tag: string; digest?: string };
+    if (repositoryUri && digest) {
+      ctx.found.image = `${repositoryUri}@${digest}`;
+      return unchanged(`no changes (${repositoryUri}:${tag} is in the registry)`);
+    }
     return {
-      summary: 'build the image from the lock and push it to the stack\'s ECR repository, unless that content tag is already there',
+      summary: `build ${tag} and push it to ${repositoryUri ?? "the stack's registry"}`,
       changes: true,
-      details: ['the tag is a hash of the lock, the base image and the DAGs: an unchanged project pushes nothing'],
+      details: [`${tag} is not in the registry yet: ${why}`],
       dangers: [],
     };
   },

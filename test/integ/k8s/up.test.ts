@@ -76,6 +76,14 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     assert.equal(two.changed, false);
     assert.deepEqual(two.plan.map((s) => [s.id, s.changes]), [['infrastructure', false], ['access', false], ['image', false], ['kubernetes', false]]);
     assert.ok(two.steps.every((s) => !s.changed), JSON.stringify(two.steps));
+    // `plan` shows the same layers, read-only.
+    const plan = await runCli(
+      ['plan', '--json', '--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath, '--image', 'registry.example/airflow:1'],
+      { cwd: project, env: moto.env, killAfterMs: 120_000 },
+    );
+    assert.equal(plan.code, 0, plan.stderr);
+    const layers = (JSON.parse(plan.stdout) as { layers: { id: string; changes: boolean }[] }).layers;
+    assert.deepEqual(layers.map((l) => [l.id, l.changes]), [['access', false], ['image', false], ['kubernetes', false]]);
     // No confirmation is needed when nothing changes: the same second run works without --yes.
     const third = await up();
     assert.equal(third.code, 0, third.stderr);
