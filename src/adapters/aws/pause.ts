@@ -156,3 +156,24 @@ export class PauseAws {
     await poll(w, `database ${id} to be ${wanted.join(' or ')}`, async () => wanted.includes(await this.databaseStatus(id)));
   }
 }
+
+/**
+ * The pause record on the stack's EKS cluster, if any: what `up` and `deploy` check before changing a deployment that
+ * `pause` scaled to zero. A cluster that is gone carries no record (repairing it is the stack update's job).
+ */
+export async function pauseRecordOf(target: AwsTarget, clusterName: string): Promise<PauseRecord | undefined> {
+  const eks = new EKSClient(opts(target));
+  try {
+    const tags = await eks
+      .send(new DescribeClusterCommand({ name: clusterName }))
+      .then((r) => r.cluster?.tags ?? {})
+      .catch((e: unknown) => {
+        if ((e as { name?: string }).name === 'ResourceNotFoundException') return {} as Record<string, string>;
+        throw awsUserError(e, { action: `reading EKS cluster ${clusterName}`, region: target.region });
+      });
+    const tag = tags[PAUSE_TAG];
+    return tag === undefined ? undefined : decodePause(tag, `tag ${PAUSE_TAG} on EKS cluster ${clusterName}`);
+  } finally {
+    eks.destroy();
+  }
+}

@@ -2,6 +2,7 @@ import { STACK_OUTPUTS } from '../../config/naming.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { NAMES } from '../../k8s/labels.js';
+import { pauseGuard } from '../../ops/pause/record.js';
 import type { DatabaseMasterValues, DatabaseTarget } from '../../k8s/model.js';
 import type { CommandContext } from '../context.js';
 import type { DeployFlags } from '../specs/kube.js';
@@ -55,6 +56,14 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
   }
   const timeoutMs = o.timeout * 1000;
   const target = await resolveTarget(ctx, config, o);
+  // A deployment that uses the stack (its EKS cluster or its RDS database) and is paused has no nodes and a stopped
+  // database: the rollout would only wait for its timeout. Same refusal as up's.
+  if (target.outputs) {
+    const { pauseRecordOf } = await import('../../adapters/aws/pause.js');
+    const pause = await pauseRecordOf({ region: config.region }, target.outputs.get(STACK_OUTPUTS.clusterName));
+    const refusal = pauseGuard({ stackName: target.outputs.stack, ...(pause ? { pause } : {}) });
+    if (refusal) throw refusal;
+  }
   const { deploy, planDeploy } = await import('../../adapters/kube/deploy.js');
   const req = {
     config,

@@ -11,9 +11,9 @@ import { deployStack, type StackActivity } from '../../adapters/aws/stack-deploy
 import { deleteStack, failedResources, readStack, waitUntilSettled, type StackState } from '../../adapters/aws/stack-state.js';
 import { ensureTemplateBucket, s3Client, templateBucketName } from '../../adapters/aws/template-bucket.js';
 import { interrupted } from '../../adapters/kube/client.js';
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
-import { decodePause, PAUSE_TAG, pauseGuard } from '../pause/record.js';
+import { pauseRecordOf } from '../../adapters/aws/pause.js';
+import { pauseGuard } from '../pause/record.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { synthesizeTemplates } from '../../infra/synthesize.js';
 import { dangerousChanges, diffStack, formatStackDiff, STATEFUL_TYPES } from '../../plan/infra-diff.js';
@@ -108,22 +108,9 @@ export const infrastructureStep: Step<UpContext> = {
 async function refuseIfPaused(ctx: UpContext, name: string, outputs: Readonly<Record<string, string>>): Promise<void> {
   const clusterName = outputs[STACK_OUTPUTS.clusterName];
   if (!clusterName) return;
-  const eks = new EKSClient({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
-  try {
-    const tags = await eks
-      .send(new DescribeClusterCommand({ name: clusterName }))
-      .then((r) => r.cluster?.tags ?? {})
-      .catch((e: unknown) => {
-        // A stack whose cluster is gone is for the stack update to repair, not a pause.
-        if ((e as { name?: string }).name === 'ResourceNotFoundException') return {} as Record<string, string>;
-        throw awsUserError(e, { action: `reading EKS cluster ${clusterName}`, region: ctx.region });
-      });
-    const tag = tags[PAUSE_TAG];
-    const refusal = pauseGuard({ stackName: name, ...(tag ? { pause: decodePause(tag) } : {}) });
-    if (refusal) throw refusal;
-  } finally {
-    eks.destroy();
-  }
+  const pause = await pauseRecordOf({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) }, clusterName);
+  const refusal = pauseGuard({ stackName: name, ...(pause ? { pause } : {}) });
+  if (refusal) throw refusal;
 }
 
 function client(ctx: UpContext): CloudFormationClient {

@@ -134,6 +134,11 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     const refused = await up('--yes');
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /paused since .*\n.*airflow-aws resume/s);
+    // deploy onto the stack's database is refused the same way, and scales nothing back up.
+    const deployed = await runCli(['deploy', '--image', 'registry.example/airflow:paused', '--timeout', '30', ...kube], opts);
+    assert.equal(deployed.code, 1, deployed.stderr);
+    assert.match(deployed.stderr, /paused since .*\n.*airflow-aws resume/s);
+    assert.equal(await replicas('airflow-scheduler'), 0);
 
     const resumed = await runCli(['resume', '--timeout', '120', ...kube], opts);
     assert.equal(resumed.code, 0, resumed.stderr);
