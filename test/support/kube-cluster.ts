@@ -65,6 +65,11 @@ export interface KubeTestClusterOptions {
    * stays on this machine; pods reach it through the CNI bridge's gateway); otherwise 127.0.0.1.
    */
   apiAddress?: string | undefined;
+  /**
+   * A token webhook the apiserver asks about bearer tokens it does not know (`--authentication-token-webhook-*`), e.g.
+   * EKS's authenticator (eks-authenticator.ts). Its answers are cached for 10 s. Default none.
+   */
+  tokenWebhook?: { readonly url: string; readonly caPem: string } | undefined;
   /** Name of the fake node when kwok is on. Default "kwok-node-0". */
   nodeName?: string | undefined;
   /** Bound on the whole start-up. Default 120 s. */
@@ -755,6 +760,22 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     return full;
   };
   const kubeconfigPath = writeKubeconfig('kubeconfig', 'admin', token);
+  // The webhook's own kubeconfig: its URL as the "cluster", trusted through its CA; no client credentials.
+  const tokenWebhook = opts.tokenWebhook
+    ? (() => {
+        const file = path.join(dir, 'token-webhook.kubeconfig');
+        const cfg = {
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'webhook', cluster: { server: opts.tokenWebhook.url, 'certificate-authority-data': Buffer.from(opts.tokenWebhook.caPem).toString('base64') } }],
+          users: [{ name: 'apiserver', user: {} }],
+          contexts: [{ name: 'webhook', context: { cluster: 'webhook', user: 'apiserver' } }],
+          'current-context': 'webhook',
+        };
+        writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
+        return file;
+      })()
+    : undefined;
 
   const request = <T = unknown>(
     method: string,
@@ -857,6 +878,7 @@ export async function startKubeTestCluster(opts: KubeTestClusterOptions = {}): P
     // Let Pod Security admission (not the legacy flag) decide about privileged pods.
     '--allow-privileged=true',
     '--profiling=false',
+    ...(tokenWebhook ? [`--authentication-token-webhook-config-file=${tokenWebhook}`, '--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=10s'] : []),
     ...(kubeletClient
       ? [
           `--kubelet-client-certificate=${kubeletClient.certFile}`,

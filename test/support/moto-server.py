@@ -35,6 +35,17 @@
     (<stack>-snapshot-<logicalid>-<suffix>), as on AWS; moto deletes it without one. Other resources moto fails to
     delete (its own gaps, e.g. a VPC with a NAT gateway) are forgotten by the stack, as AWS would have deleted them.
     The rollback of a failed create (7) removes the instance without a snapshot, as this server did before 10–12.
+13. EKS access entries (Create/Describe/List/DeleteAccessEntry, Associate/Disassociate/ListAssociatedAccessPolicies)
+    answer as EKS does, kept per cluster; moto has no model for them and answers 404. `up` makes the caller cluster
+    admin through them, and the test's token webhook (test/support/eks-authenticator.ts) reads them to decide who
+    a bearer token's principal is allowed to be.
+14. With AIRFLOW_AWS_MOTO_EKS_ENDPOINT (and AIRFLOW_AWS_MOTO_EKS_CA_DATA, base64 PEM) set, every EKS cluster reports
+    that endpoint and CA, as a real cluster reports its own: the EKS path of the tool (endpoint and CA from the stack,
+    in-process token) then reaches the test's real kube-apiserver. moto makes up an unreachable hostname and
+    random CA data.
+15. GetCallerIdentity for credentials moto did not issue (the tests' "testing" key) names an IAM user,
+    arn:aws:iam::<account>:user/moto, as AWS names users; moto answers arn:aws:sts::<account>:user/moto, which is
+    no ARN AWS returns and which `up`'s access step rightly refuses to map to an access entry.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
 import json
@@ -54,6 +65,15 @@ from moto.kms.models import Key as KmsKey
 from moto.rds.models import DBInstance, DBParameterGroup, rds_backends
 from moto.cloudformation.utils import random_suffix
 from moto.server import main
+import moto.eks.urls as eks_urls
+from moto.eks.models import Cluster as EksCluster
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sts.models import STSBackend as StsBackend
+import re
+from moto.core.exceptions import JsonRESTError
+from urllib.parse import unquote
+import datetime
+import os
 from moto.ssm.models import Parameter
 
 
@@ -530,6 +550,129 @@ CloudFormationBackend.describe_change_set = describe_change_set
 CloudFormationBackend.delete_change_set = delete_change_set
 Stack.delete = delete_stack_resources
 CloudFormationBackend.execute_change_set = execute_change_set
+
+# ---- 13: EKS access entries ----
+
+class EksNotFound(JsonRESTError):
+    code = 404
+
+    def __init__(self, message):
+        super().__init__("ResourceNotFoundException", message)
+
+
+class EksInUse(JsonRESTError):
+    code = 409
+
+    def __init__(self, message):
+        super().__init__("ResourceInUseException", message)
+
+
+def _access_entries(cluster):
+    if not hasattr(cluster, "_access_entries"):
+        cluster._access_entries = {}
+    return cluster._access_entries
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).timestamp()
+
+
+def access_entries_handler(request, full_url, headers):
+    """/clusters/{name}/access-entries[/{principalArn}[/access-policies[/{policyArn}]]], labels percent-encoded."""
+    # Region from the SigV4 credential scope (moto's own URL-based guess trips over the ARN in the path).
+    scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", headers.get("Authorization", ""))
+    region = scope.group(1) if scope else "us-east-1"
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    parts = raw.split("?", 1)[0].split("/")
+    # ['', 'clusters', name, 'access-entries', principal?, 'access-policies'?, policy?]
+    name, rest = unquote(parts[2]), [unquote(x) for x in parts[4:]]
+    eks = eks_backends[DEFAULT_ACCOUNT_ID][region]
+    try:
+        cluster = eks.clusters.get(name)
+        if cluster is None:
+            raise EksNotFound(f"No cluster found for name: {name}.")
+        entries = _access_entries(cluster)
+        body = json.loads(request.data or b"{}")
+        method = request.method
+        if not rest and method == "POST":
+            principal = body["principalArn"]
+            if principal in entries:
+                raise EksInUse(f"The specified access entry resource is already in use on this cluster.")
+            entries[principal] = {
+                "clusterName": name,
+                "principalArn": principal,
+                "kubernetesGroups": body.get("kubernetesGroups", []),
+                "accessEntryArn": f"arn:aws:eks:{region}:{DEFAULT_ACCOUNT_ID}:access-entry/{name}/{len(entries)}",
+                "createdAt": _now(),
+                "modifiedAt": _now(),
+                "tags": body.get("tags", {}),
+                "username": principal,
+                "type": body.get("type", "STANDARD"),
+                "_policies": {},
+            }
+            return 200, {}, json.dumps({"accessEntry": _public(entries[principal])})
+        if not rest and method == "GET":
+            return 200, {}, json.dumps({"accessEntries": list(entries)})
+        principal = rest[0]
+        entry = entries.get(principal)
+        if entry is None:
+            raise EksNotFound(f"The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.")
+        if len(rest) == 1 and method == "GET":
+            return 200, {}, json.dumps({"accessEntry": _public(entry)})
+        if len(rest) == 1 and method == "DELETE":
+            del entries[principal]
+            return 200, {}, "{}"
+        if len(rest) == 2 and method == "POST":
+            policy = body["policyArn"]
+            entry["_policies"][policy] = {"policyArn": policy, "accessScope": body.get("accessScope", {"type": "cluster"}), "associatedAt": _now(), "modifiedAt": _now()}
+            return 200, {}, json.dumps({"clusterName": name, "principalArn": principal, "associatedAccessPolicy": entry["_policies"][policy]})
+        if len(rest) == 2 and method == "GET":
+            return 200, {}, json.dumps({"clusterName": name, "principalArn": principal, "associatedAccessPolicies": list(entry["_policies"].values())})
+        if len(rest) == 3 and method == "DELETE":
+            entry["_policies"].pop(rest[2], None)
+            return 200, {}, "{}"
+        return 404, {}, json.dumps({"message": f"no route for {method} {raw}"})
+    except JsonRESTError as e:
+        return e.code, {"x-amzn-ErrorType": e.error_type}, json.dumps({"message": e.message})
+
+
+def _public(entry):
+    return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+
+eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries$"] = access_entries_handler
+eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<rest>.+)$"] = access_entries_handler
+
+
+# ---- 14: the cluster endpoint and CA of a real kube-apiserver ----
+
+_moto_cluster_init = EksCluster.__init__
+
+
+def cluster_init(self, *args, **kwargs):
+    _moto_cluster_init(self, *args, **kwargs)
+    endpoint = os.environ.get("AIRFLOW_AWS_MOTO_EKS_ENDPOINT")
+    if endpoint:
+        self.endpoint = endpoint
+        self.certificate_authority = {"data": os.environ.get("AIRFLOW_AWS_MOTO_EKS_CA_DATA", "")}
+
+
+EksCluster.__init__ = cluster_init
+
+
+# ---- 15: the default caller is an IAM user ----
+
+_moto_get_caller_identity = StsBackend.get_caller_identity
+
+
+def get_caller_identity(self, access_key_id, region):
+    user_id, arn, account_id = _moto_get_caller_identity(self, access_key_id, region)
+    if arn.endswith(":user/moto") and ":sts::" in arn:
+        arn = arn.replace(":sts::", ":iam::", 1)
+    return user_id, arn, account_id
+
+
+StsBackend.get_caller_identity = get_caller_identity
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -3,12 +3,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/adapters/kube/client.js';
 import { kubeBinariesAvailable, startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
 
-export async function startCluster(opts: { kwok?: boolean } = {}): Promise<KubeTestCluster> {
+export async function startCluster(opts: { kwok?: boolean; tokenWebhook?: { url: string; caPem: string } } = {}): Promise<KubeTestCluster> {
   const avail = kubeBinariesAvailable({ kwok: opts.kwok });
   if (!avail.ok) {
     throw new Error(`the Kubernetes testbed is missing: ${avail.reason}. Set it up with: bash scripts/testbed/kube.sh build`);
   }
-  return startKubeTestCluster({ kwok: opts.kwok, startTimeoutMs: 180_000 });
+  return startKubeTestCluster({ kwok: opts.kwok, tokenWebhook: opts.tokenWebhook, startTimeoutMs: 180_000 });
 }
 
 /** A client for the cluster as admin, or as whoever `token` belongs to. Fast retries: tests should not wait. */

@@ -1,6 +1,9 @@
 /**
- * The whole `up` as a user runs it: the real binary against moto (the AWS layers, through moto-server.py) and a
- * real kube-apiserver with a kwok node (the Kubernetes layer, "deploy to an existing cluster"). The database is the
+ * The whole `up` as a user runs it against AWS: the real binary against moto (the AWS layers, through
+ * moto-server.py) and a real kube-apiserver with a kwok node standing in for the EKS cluster the stack made. moto
+ * reports that apiserver's endpoint and CA for the cluster (moto-server.py, 14), so `up` takes the EKS path: the
+ * endpoint and CA from the stack outputs, a bearer token minted in-process, checked by EKS's authenticator
+ * (eks-authenticator.ts: signature, STS, the access entry `up` made through the EKS API). The database is the
  * stack's RDS instance as moto made it: its endpoint and master secret come from the stack outputs and Secrets
  * Manager, as on AWS (kwok "runs" the bootstrap Job). Run twice: the second run must report no changes in every
  * layer and change nothing.
@@ -10,13 +13,20 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import { NODEGROUP_LABEL } from '../../../src/adapters/kube/workload-status.js';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { runCli, tempDir } from '../../support/cli.js';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { EksTokenProvider, eksKubeConfig } from '../../../src/adapters/aws/eks-token.js';
+import { KubeClient } from '../../../src/adapters/kube/client.js';
+import { startEksAuthenticator, type EksAuthenticator } from '../../support/eks-authenticator.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
 import { startCluster } from './cluster.js';
 
+const CLUSTER = 'updemo-airflow';
 const config = (airflow: string) => `name: updemo\nregion: us-east-1\nairflow:\n  version: ${airflow}\n`;
 
 interface UpJson {
@@ -25,25 +35,38 @@ interface UpJson {
   readonly plan: readonly { readonly id: string; readonly changes: boolean }[];
 }
 
-describe('airflow-aws up (moto + a real kube-apiserver)', () => {
+describe('airflow-aws up on the EKS path (moto + a real kube-apiserver with EKS authentication)', () => {
   let cluster: KubeTestCluster;
   let moto: MotoServer;
+  let authn: EksAuthenticator;
   let project: string;
+  /** Secret keys of the principals moto knows, for the authenticator's signature check. */
+  const secrets: Record<string, string> = { testing: 'testing' };
+  const aws = () => ({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 
   before(async () => {
-    [cluster, moto] = await Promise.all([startCluster({ kwok: true }), startMoto()]);
+    // The webhook first (the apiserver needs its URL), then the apiserver (moto needs its endpoint and CA), then moto.
+    authn = await startEksAuthenticator({ clusterName: CLUSTER, region: 'us-east-1', motoEndpoint: () => moto.endpoint, secrets });
+    cluster = await startCluster({ kwok: true, tokenWebhook: authn });
+    moto = await startMoto({
+      serverEnv: { AIRFLOW_AWS_MOTO_EKS_ENDPOINT: cluster.server, AIRFLOW_AWS_MOTO_EKS_CA_DATA: Buffer.from(cluster.caPem).toString('base64') },
+    });
     project = tempDir();
     writeFileSync(path.join(project, 'airflow-aws.yaml'), config('3.2.1'));
   });
   after(async () => {
-    await Promise.all([cluster?.stop(), moto?.stop()]);
+    await Promise.all([cluster?.stop(), moto?.stop(), authn?.stop()]);
   });
 
   const up = (...extra: string[]) =>
-    runCli(
-      ['up', '--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath, '--image', 'registry.example/airflow:1', '--timeout', '300', ...extra],
-      { cwd: project, env: moto.env, killAfterMs: 600_000 },
-    );
+    runCli(['up', '--image', 'registry.example/airflow:1', '--timeout', '300', ...extra], { cwd: project, env: moto.env, killAfterMs: 600_000 });
+
+  /** Reads the namespace through the EKS path as the holder of these credentials, with a token for `clusterName`. */
+  const readAs = async (credentials: { accessKeyId: string; secretAccessKey: string }, clusterName = CLUSTER) => {
+    const provider = new EksTokenProvider(clusterName, 'us-east-1', async () => credentials);
+    const kc = await eksKubeConfig({ clusterName, endpoint: cluster.server, caData: Buffer.from(cluster.caPem).toString('base64'), provider });
+    return new KubeClient(kc, { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }).objects.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'airflow' } });
+  };
 
   it('without a terminal and without --yes, shows the plan and exits 2 without changing anything', async () => {
     const r = await up();
@@ -60,8 +83,13 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     const one = JSON.parse(first.stdout) as UpJson;
     assert.deepEqual(
       one.steps.map((s) => [s.id, s.changed]),
-      [['infrastructure', true], ['access', false], ['image', false], ['kubernetes', true]],
+      [['infrastructure', true], ['access', true], ['image', false], ['kubernetes', true]],
     );
+    // Every request of the Kubernetes layer was authenticated by EKS's authenticator as the caller, admin through
+    // the access entry the access step made (moto's caller for the key "testing").
+    const granted = authn.decisions.filter((d) => !d.startsWith('refused'));
+    assert.ok(granted.length > 0, authn.decisions.join('\n'));
+    assert.ok(granted.every((d) => /^arn:aws:iam::123456789012:user\/\S+ \[system:masters,system:authenticated\]$/.test(d)), granted.join('\n'));
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
     const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'airflow' });
@@ -78,7 +106,7 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     assert.ok(two.steps.every((s) => !s.changed), JSON.stringify(two.steps));
     // `plan` shows the same layers, read-only.
     const plan = await runCli(
-      ['plan', '--json', '--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath, '--image', 'registry.example/airflow:1'],
+      ['plan', '--json', '--image', 'registry.example/airflow:1'],
       { cwd: project, env: moto.env, killAfterMs: 120_000 },
     );
     assert.equal(plan.code, 0, plan.stderr);
@@ -88,6 +116,20 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     const third = await up();
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.stdout.trim(), 'no changes');
+  });
+
+  it('the cluster refuses a principal without an access entry, and a token signed for another cluster', async () => {
+    const iam = new IAMClient(aws());
+    await iam.send(new CreateUserCommand({ UserName: 'intruder' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'intruder' }))).AccessKey!;
+    secrets[key.AccessKeyId!] = key.SecretAccessKey!;
+    await assert.rejects(readAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }), /401|Unauthorized/);
+    assert.match(authn.decisions.at(-1) ?? '', /refused: arn:aws:iam::123456789012:user\/intruder has no access entry/);
+    await assert.rejects(readAs({ accessKeyId: 'testing', secretAccessKey: 'testing' }, 'another-cluster'), /401|Unauthorized/);
+    assert.match(authn.decisions.at(-1) ?? '', /refused: signature does not match a token for cluster updemo-airflow/);
+    // The caller `up` made admin still gets in.
+    const ns = await readAs({ accessKeyId: 'testing', secretAccessKey: 'testing' });
+    assert.equal(ns.metadata?.name, 'airflow');
   });
 
   it('snapshots the RDS database before an upgrade migrates it, and refuses a downgrade', async () => {
@@ -114,7 +156,7 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
 
   it('pause scales Airflow, the nodes and the database down; up refuses until resume brings them back', async () => {
     writeFileSync(path.join(project, 'airflow-aws.yaml'), config('3.3.2'));
-    const kube = ['--kube-context', 'kube-test', '--kubeconfig', cluster.kubeconfigPath];
+    const kube: string[] = []; // the EKS path, as up
     const opts = { cwd: project, env: moto.env, killAfterMs: 300_000 };
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
@@ -123,12 +165,18 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     const before = await replicas('airflow-scheduler');
     assert.ok((before ?? 0) > 0);
 
+    const eks = new EKSClient(aws());
+    const nodegroupName = (await eks.send(new ListNodegroupsCommand({ clusterName: CLUSTER }))).nodegroups?.[0];
+    const nodegroupDesired = async () =>
+      (await eks.send(new DescribeNodegroupCommand({ clusterName: CLUSTER, nodegroupName }))).nodegroup?.scalingConfig?.desiredSize;
+    const desiredBefore = await nodegroupDesired();
+    assert.ok((desiredBefore ?? 0) > 0);
+
     const paused = await runCli(['pause', '--yes', '--force', '--timeout', '30', ...kube], opts);
     assert.equal(paused.code, 0, paused.stderr);
     assert.equal(await replicas('airflow-scheduler'), 0);
     assert.equal(await replicas('airflow-api-server'), 0);
-    const aws = { region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-    const db = (await new RDSClient(aws).send(new DescribeDBInstancesCommand({}))).DBInstances?.[0];
+    const db = (await new RDSClient(aws()).send(new DescribeDBInstancesCommand({}))).DBInstances?.[0];
     assert.equal(db?.DBInstanceStatus, 'stopped');
 
     const refused = await up('--yes');
@@ -140,6 +188,17 @@ describe('airflow-aws up (moto + a real kube-apiserver)', () => {
     assert.match(deployed.stderr, /paused since .*\n.*airflow-aws resume/s);
     assert.equal(await replicas('airflow-scheduler'), 0);
 
+    // The node group's EC2 nodes come back as kwok nodes carrying EKS's node-group label: resume on the EKS path waits
+    // for as many Ready ones as the size pause recorded.
+    assert.equal(await nodegroupDesired(), 0, 'paused node group');
+    const core = kc.makeApiClient(CoreV1Api);
+    const existing = (await core.listNode()).items.map((n) => n.metadata!.name!);
+    for (let i = 0; i < desiredBefore!; i++) {
+      const name = existing[i] ?? `kwok-node-${i}`;
+      const labels = { [NODEGROUP_LABEL]: nodegroupName!, 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' };
+      if (existing[i]) await core.patchNode({ name, body: { metadata: { labels } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      else await core.createNode({ body: { metadata: { name, labels, annotations: { 'kwok.x-k8s.io/node': 'fake' } } } });
+    }
     const resumed = await runCli(['resume', '--timeout', '120', ...kube], opts);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(await replicas('airflow-scheduler'), before);
