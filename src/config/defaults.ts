@@ -67,6 +67,12 @@ export const DEFAULTS = {
     dagsDir: 'dags',
     pluginsDir: 'plugins',
   },
+  exposure: {
+    /** Reached through `airflow-aws open` (a port-forward through the Kubernetes API): no load balancer at all. */
+    mode: 'private',
+    /** TLS is the rule; plain HTTP on a load balancer needs this opt-out. */
+    allowInsecureHttp: false,
+  },
   kubernetes: {
     namespace: 'airflow',
     /** Memory limit = request (no overcommit for a memory-bound scheduler); CPU limit = 4x request (bursts allowed, runaway bounded; see src/k8s/pod.ts). */

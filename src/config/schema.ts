@@ -253,6 +253,55 @@ export const kubernetesSchema = z
   .prefault({})
   .describe('Airflow on Kubernetes.');
 
+/**
+ * An ACM certificate ARN. Load balancers take certificates from their own region only (checked in ./rules.ts).
+ * @see https://docs.aws.amazon.com/acm/latest/userguide/authen-overview.html
+ */
+export const ACM_CERTIFICATE_ARN =
+  /^arn:aws[a-z-]*:acm:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A DNS name (RFC 1123 labels, at least two, lowercase). */
+const hostname = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: 'must be a lowercase DNS name such as airflow.example.com (no scheme, no path, no port)',
+  });
+
+export const exposureSchema = z
+  .strictObject({
+    mode: z
+      .enum(['private', 'internal', 'public'])
+      .default(DEFAULTS.exposure.mode)
+      .describe(
+        'How the UI/API is reached. private: only through `airflow-aws open` (no load balancer). internal: a load balancer ' +
+          'inside the VPC. public: an internet-facing load balancer. Both load balancers terminate TLS with exposure.certificateArn.',
+      ),
+    certificateArn: z
+      .string()
+      .regex(ACM_CERTIFICATE_ARN, { message: 'must be an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/<uuid>' })
+      .optional()
+      .describe('ACM certificate (same region as the deployment) for the HTTPS listener on port 443. Required for internal and public.'),
+    hostname: hostname
+      .optional()
+      .describe(
+        'DNS name users type, covered by the certificate; point it (CNAME or alias) at the load balancer. ' +
+          "It becomes Airflow's base URL (https://<hostname>). Required with a certificate.",
+      ),
+    sourceCidrs: z
+      .array(cidr)
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('Client CIDRs allowed to reach the load balancer (its security group). Required for internal and public; [0.0.0.0/0] allows everyone.'),
+    allowInsecureHttp: z
+      .boolean()
+      .default(DEFAULTS.exposure.allowInsecureHttp)
+      .describe('Allow a load balancer without TLS (plain HTTP on port 80): passwords and session cookies then travel in clear text.'),
+  })
+  .prefault({})
+  .describe('Exposure of the Airflow UI and REST API: private (default), or a load balancer with TLS.');
+
 const tagKey = z
   .string()
   .min(1)
@@ -275,6 +324,7 @@ export const configSchema = z
     storage: storageSchema,
     image: imageSchema,
     kubernetes: kubernetesSchema,
+    exposure: exposureSchema,
     tags: z
       .record(tagKey, z.string().max(256))
       .default({})

@@ -8,6 +8,7 @@
 import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
 import { DEFAULTS } from '../config/defaults.js';
 import { secretsBackendPrefixes } from '../config/naming.js';
+import { exposureBaseUrl, proxyEnvironment } from './exposure.js';
 import { NAMES, objectLabels, SECRET_KEYS, type KubeComponent } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
 
@@ -35,6 +36,14 @@ export function basePath(inputs: Pick<KubeInputs, 'baseUrl'>): string {
   return new URL(inputs.baseUrl).pathname.replace(/\/+$/, '');
 }
 
+/**
+ * The public URL of the UI: the deploy input (`deploy --base-url`) if given, else `https://<exposure.hostname>`,
+ * else localhost (reached with `airflow-aws open`).
+ */
+export function effectiveBaseUrl(inputs: Pick<KubeInputs, 'baseUrl' | 'config'>): string {
+  return inputs.baseUrl ?? exposureBaseUrl(inputs.config) ?? `http://localhost:${API_PORT}`;
+}
+
 /** In-cluster URL of the execution API that task pods call (Airflow 3). Trailing slash as in Airflow's own examples. */
 export function executionApiUrl(namespace: string, prefix = ''): string {
   return `http://${NAMES.uiService}.${namespace}.svc.cluster.local:${API_PORT}${prefix}/execution/`;
@@ -49,7 +58,8 @@ export function usesFab(inputs: Pick<KubeInputs, 'config'>): boolean {
 export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
   const c = inputs.config;
   const ns = c.kubernetes.namespace;
-  const baseUrl = inputs.baseUrl ?? `http://localhost:${API_PORT}`;
+  const baseUrl = effectiveBaseUrl(inputs);
+  const prefix = basePath({ baseUrl });
   const env: Record<string, string> = {
     AIRFLOW_HOME,
     AIRFLOW__CORE__EXECUTOR: c.airflow.executor,
@@ -65,7 +75,7 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     env['AIRFLOW__API__BASE_URL'] = baseUrl;
     env['AIRFLOW__API__PORT'] = String(API_PORT);
     // Default is {BASE_URL}/execution/ → localhost when base_url is the public URL: task pods would call themselves.
-    env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL'] = executionApiUrl(ns, basePath(inputs));
+    env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL'] = executionApiUrl(ns, prefix);
     env['AIRFLOW__API_AUTH__JWT_ISSUER'] = `airflow-aws:${c.name}`;
     env['AIRFLOW__CORE__AUTH_MANAGER'] = c.airflow.auth === 'fab' ? FAB_AUTH_MANAGER : SIMPLE_AUTH_MANAGER;
     if (c.airflow.auth === 'simple') {
@@ -77,6 +87,7 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     env['AIRFLOW__WEBSERVER__WEB_SERVER_PORT'] = String(API_PORT);
     env['AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR'] = 'False';
   }
+  Object.assign(env, proxyEnvironment(c));
   if (c.airflow.executor === 'KubernetesExecutor') {
     env['AIRFLOW__KUBERNETES_EXECUTOR__POD_TEMPLATE_FILE'] = POD_TEMPLATE_FILE;
     env['AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE'] = ns;

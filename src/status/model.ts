@@ -124,6 +124,14 @@ export interface KubeStatus {
   readonly health: ApiHealth;
   /** Absent when the identity may not list nodes (a namespaced role). */
   readonly nodes?: NodeCounts;
+  /** The load balancer of exposure internal/public; absent when private. */
+  readonly endpoint?: LoadBalancerEndpoint;
+}
+
+export interface LoadBalancerEndpoint {
+  readonly scheme: 'internal' | 'internet-facing';
+  /** Its DNS name (or IP); absent while AWS is still provisioning it. */
+  readonly address?: string;
 }
 
 export interface EnvironmentStatus {

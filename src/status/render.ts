@@ -46,6 +46,7 @@ function kubeLines(k: KubeStatus, now: Date): string[] {
   const t = k.tasks;
   lines.push(row('task pods', `running ${t.running}, queued ${t.queued}${t.failed > 0 ? `, failed ${t.failed}` : ''}${t.succeeded > 0 ? `, succeeded ${t.succeeded}` : ''}`));
   if (k.nodes) lines.push(row('nodes', `${k.nodes.ready}/${k.nodes.total} Ready`));
+  if (k.endpoint) lines.push(row('endpoint', `${k.endpoint.address ?? 'load balancer being provisioned'}  (${k.endpoint.scheme} load balancer)`));
   if (!k.health.reachable) {
     lines.push(row('health', `unreachable (${k.health.error})`));
   } else {

@@ -7,8 +7,9 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { checkShape, healthSchema } from '../../dev/api-shapes.js';
 import { API_PORT, basePath } from '../../k8s/airflow-config.js';
+import { isExposed, LB_ANNOTATIONS } from '../../k8s/exposure.js';
 import { deploymentName, labelSelector, NAMES, selectorLabels, type KubeComponent } from '../../k8s/labels.js';
-import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type NodeCounts, type TaskPodCounts } from '../../status/model.js';
+import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type LoadBalancerEndpoint, type NodeCounts, type TaskPodCounts } from '../../status/model.js';
 import type { KubeClient } from './client.js';
 import { isApiError, networkCode, statusOf } from './errors.js';
 
@@ -114,6 +115,23 @@ export async function deployedBasePath(client: KubeClient, config: ResolvedConfi
   }
 }
 
+/**
+ * The exposure load balancer as Kubernetes reports it: its scheme from our annotation, its DNS name from the
+ * Service status once AWS has made it. Undefined when there is no such Service (exposure private).
+ */
+export async function readLoadBalancerEndpoint(client: KubeClient, namespace: string): Promise<LoadBalancerEndpoint | undefined> {
+  const svc = await client.call(
+    `read Service ${namespace}/${NAMES.loadBalancer}`,
+    () => client.core.readNamespacedService({ name: NAMES.loadBalancer, namespace }),
+    true,
+  );
+  if (!svc) return undefined;
+  const ingress = svc.status?.loadBalancer?.ingress?.[0];
+  const address = ingress?.hostname ?? ingress?.ip;
+  const scheme = svc.metadata?.annotations?.[LB_ANNOTATIONS.internal] === 'true' ? 'internal' : 'internet-facing';
+  return { scheme, ...(address ? { address } : {}) };
+}
+
 async function health(client: KubeClient, config: ResolvedConfig): Promise<ApiHealth> {
   let r;
   try {
@@ -158,11 +176,13 @@ export async function readKubeStatus(
   if (!namespace) {
     return { ...base, namespaceExists: false, components: [], tasks: { running: 0, queued: 0, succeeded: 0, failed: 0 }, health: { reachable: false, error: 'no namespace' } };
   }
-  const [comps, tasks, nodeCounts] = await Promise.all([
+  const [comps, tasks, nodeCounts, endpoint] = await Promise.all([
     Promise.all(components.map((c) => component(client, config, c))),
     taskPods(client, config),
     client.call('list nodes', () => nodes(client)),
+    // Only read when the config asks for one: a private deployment's status needs no access to Services.
+    isExposed(config) ? readLoadBalancerEndpoint(client, ns) : Promise.resolve(undefined),
   ]);
   const healthReport = comps.some((c) => c.exists) ? await health(client, config) : ({ reachable: false, error: 'not deployed' } as const);
-  return { ...base, namespaceExists: true, components: comps, tasks, health: healthReport, ...(nodeCounts ? { nodes: nodeCounts } : {}) };
+  return { ...base, namespaceExists: true, components: comps, tasks, health: healthReport, ...(nodeCounts ? { nodes: nodeCounts } : {}), ...(endpoint ? { endpoint } : {}) };
 }

@@ -151,6 +151,14 @@ describe('status text', () => {
     assert.deepEqual(renderStatus(e, verdict(e), now), ['nothing deployed: demo (Airflow 3.1.0) — no stack demo-airflow in eu-west-1']);
   });
 
+  it('shows the load balancer of an exposed UI, or that it is still being made, and nothing when private', () => {
+    const line = (endpoint?: KubeStatus['endpoint']) =>
+      renderStatus(env({ kube: healthyKube(endpoint ? { endpoint } : {}) }), verdict(env()), now).find((l) => l.startsWith('  endpoint'));
+    assert.equal(line({ scheme: 'internet-facing', address: 'a1b2.eu-west-1.elb.amazonaws.com' }), '  endpoint       a1b2.eu-west-1.elb.amazonaws.com  (internet-facing load balancer)');
+    assert.equal(line({ scheme: 'internal' }), '  endpoint       load balancer being provisioned  (internal load balancer)');
+    assert.equal(line(undefined), undefined);
+  });
+
   it('words heartbeat ages for a glance', () => {
     assert.equal(ago('2025-01-01T00:00:00Z', now), '42 s ago');
     assert.equal(ago('2024-12-31T23:50:42Z', now), '10 min ago');
