@@ -4,6 +4,7 @@
  * processes supervised by this CLI, in the foreground or detached).
  */
 import { DockerCli } from '../../adapters/docker/docker-cli.js';
+import { secretsPrefix } from '../../config/naming.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { SECRETS_ENDPOINT_AWS, type SecretsBackendClient } from '../../config/secrets-backend.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
@@ -62,13 +63,16 @@ export async function devUp(ctx: DevOpContext, config: ResolvedConfig, o: DevUpO
     );
     return 0;
   }
+  const secretsBackend = o.secretsEndpoint === undefined ? undefined : secretsBackendClient(config, o.secretsEndpoint);
+  if (secretsBackend && !o.supervised) {
+    ctx.log.info(`connections, variables and config: Secrets Manager under ${secretsPrefix(config)}/ at ${secretsBackend.endpoint ?? `AWS (${config.region})`}, then the local database`);
+  }
   if (o.detach && !o.supervised) {
     const { detachNative } = await import('./native-detach.js');
     onUp(await detachNative(ctx, paths, { supervisor: o.supervisor(), waitSeconds: o.waitSeconds }));
     return 0;
   }
   const { nativeUp } = await import('./native-up.js');
-  const secretsBackend = o.secretsEndpoint === undefined ? undefined : secretsBackendClient(config, o.secretsEndpoint);
   return nativeUp(
     ctx,
     config,

@@ -127,6 +127,14 @@ describe('secrets commands against moto', { timeout: 300_000 }, () => {
     assert.match(again.stderr, /restore-secret/);
   });
 
+  for (const bad of ['ftp://127.0.0.1:4566', 'http://user:pw@127.0.0.1:4566', 'localhost:4566']) {
+    it(`dev up refuses --secrets-endpoint ${bad} with exit 2 before starting anything`, async () => {
+      const r = await runCli(['dev', 'up', '--native', '--secrets-endpoint', bad], { cwd: dir, env: moto.env, killAfterMs: 60_000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--secrets-endpoint <url>' argument .* is invalid\. must be an http\(s\) URL/);
+    });
+  }
+
   it('no output of any secrets command contains a value', () => {
     assert.ok(outputs.length >= 15, `${outputs.length} outputs`);
     for (const o of outputs) {
