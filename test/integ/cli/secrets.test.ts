@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runCli, tempDir, type CliResult } from '../../support/cli.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
 
@@ -69,6 +69,9 @@ describe('secrets commands against moto', { timeout: 300_000 }, () => {
   });
 
   it('list prints kind, name and last change, sorted, without values', async () => {
+    // Under the deployment prefix but not Airflow's (the RDS master secret), and another deployment's: not listed.
+    await sm.send(new CreateSecretCommand({ Name: `airflow-aws/${name}/database`, SecretString: '{"password": "db"}' }));
+    await sm.send(new CreateSecretCommand({ Name: `airflow-aws/${name}x/connections/other`, SecretString: 'http://other' }));
     const r = await secrets(['list']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
