@@ -4,12 +4,13 @@
  * or failure, contains a value.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { runCli, tempDir, type CliResult } from '../../support/cli.js';
+import { CLI, runCli, tempDir, type CliResult } from '../../support/cli.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
 
 let moto: MotoServer;
@@ -30,6 +31,24 @@ async function secrets(args: string[], input = ''): Promise<CliResult> {
   const r = await runCli(['secrets', ...args], { cwd: dir, env: moto.env, input, killAfterMs: 60_000 });
   outputs.push({ args: args.join(' '), text: r.stdout + r.stderr });
   return r;
+}
+
+/**
+ * The CLI on a pseudo-terminal (util-linux `script`), answering `answer` to its prompt: the typed confirmation a
+ * person gives. `script -e` exits with the command's code.
+ */
+function onTerminal(args: string[], answer: string): Promise<{ code: number | null; text: string }> {
+  const child = spawn('script', ['-qec', [process.execPath, CLI, ...args].join(' '), '/dev/null'], {
+    cwd: dir,
+    env: { ...process.env, ...moto.env, NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  child.stdin.end(`${answer}\n`);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, text }))));
 }
 
 const value = async (id: string) => (await sm.send(new GetSecretValueCommand({ SecretId: id }))).SecretString;
@@ -112,6 +131,20 @@ describe('secrets commands against moto', { timeout: 300_000 }, () => {
     assert.match(missing.stderr, /there is no connection "api_token"/);
     assert.match(missing.stderr, /a variable needs --variable/);
     assert.equal((await secrets(['delete', 'x', '--recovery-window', '3', '--yes'])).code, 2);
+  });
+
+  it('delete on a terminal asks for the name: a wrong answer changes nothing (exit 1), the name deletes', async () => {
+    const wrong = await onTerminal(['secrets', 'delete', 'reports_aws'], 'reports');
+    assert.equal(wrong.code, 1, wrong.text);
+    assert.match(wrong.text, /type "reports_aws" to confirm/);
+    assert.match(wrong.text, /nothing changed/);
+    assert.equal(await value(`airflow-aws/${name}/connections/reports_aws`), jsonConn);
+    const right = await onTerminal(['secrets', 'delete', 'reports_aws'], 'reports_aws');
+    assert.equal(right.code, 0, right.text);
+    assert.match(right.text, /scheduled connection reports_aws .* for deletion on /);
+    const d = await sm.send(new DescribeSecretCommand({ SecretId: `airflow-aws/${name}/connections/reports_aws` }));
+    assert.ok(d.DeletedDate);
+    outputs.push({ args: 'delete reports_aws (terminal)', text: wrong.text + right.text });
   });
 
   it('delete schedules deletion with the recovery window given; the secret is then restorable, not gone', async () => {
