@@ -13,6 +13,7 @@ import { registerKubeCommands } from './specs/kube.js';
 import { registerUpCommands } from './specs/up.js';
 import { registerPauseCommands } from './specs/pause.js';
 import { registerDownCommands } from './specs/down.js';
+import { registerSecretsCommands } from './specs/secrets.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -22,6 +23,7 @@ export function registerCommands(program: Command, run: Runner): void {
   registerUpCommands(program, run);
   registerPauseCommands(program, run);
   registerDownCommands(program, run);
+  registerSecretsCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
   registerDevCommands(program, run);

@@ -7,7 +7,7 @@
  */
 import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
 import { DEFAULTS } from '../config/defaults.js';
-import { secretsBackendPrefixes } from '../config/naming.js';
+import { secretsBackendEnv } from '../config/secrets-backend.js';
 import { exposureBaseUrl, proxyEnvironment } from './exposure.js';
 import { NAMES, objectLabels, SECRET_KEYS, type KubeComponent } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
@@ -25,7 +25,6 @@ export const ADMIN_USERNAME = 'admin';
 
 const FAB_AUTH_MANAGER = 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager';
 const SIMPLE_AUTH_MANAGER = 'airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager';
-const SECRETS_MANAGER_BACKEND = 'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend';
 
 /**
  * Path prefix of the UI when `baseUrl` has one (`https://example.com/airflow` → `/airflow`): Airflow serves every
@@ -100,13 +99,7 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     env['AWS_REGION'] = c.region;
     env['AWS_DEFAULT_REGION'] = c.region;
     // Connections/variables from Secrets Manager under the deployment's prefix (Pod Identity grants the reads).
-    const p = secretsBackendPrefixes(c);
-    env['AIRFLOW__SECRETS__BACKEND'] = SECRETS_MANAGER_BACKEND;
-    env['AIRFLOW__SECRETS__BACKEND_KWARGS'] = JSON.stringify({
-      connections_prefix: p.connections,
-      variables_prefix: p.variables,
-      config_prefix: p.config,
-    });
+    Object.assign(env, secretsBackendEnv(c));
   }
   return env;
 }

@@ -12,6 +12,7 @@ export interface DevUpOptions {
   readonly wait: number;
   readonly image?: string;
   readonly postgresImage?: string;
+  readonly secretsEndpoint?: string;
   /** Internal: this process is the detached supervisor started by `dev up --detach`. */
   readonly supervised?: boolean;
 }
@@ -32,6 +33,7 @@ export async function devUpCommand(ctx: CommandContext, o: DevUpOptions): Promis
       ...(o.python ? { python: o.python } : {}),
       ...(o.image ? { image: o.image } : {}),
       ...(o.postgresImage ? { postgresImage: o.postgresImage } : {}),
+      ...(o.secretsEndpoint !== undefined ? { secretsEndpoint: o.secretsEndpoint } : {}),
     },
     (up) => announce(ctx.out, up),
   );
@@ -43,6 +45,7 @@ function supervisorCommand(ctx: CommandContext, o: DevUpOptions): { file: string
   if (!cli) throw new Error('cannot locate the airflow-aws executable to detach');
   const args = [cli, '-c', ctx.configPath, 'dev', 'up', '--native', '--supervised', '--port', String(o.port), '--wait', String(o.wait)];
   if (o.python) args.push('--python', o.python);
+  if (o.secretsEndpoint !== undefined) args.push('--secrets-endpoint', o.secretsEndpoint);
   if (ctx.out.verbose) args.splice(1, 0, '--verbose');
   return { file: process.execPath, args };
 }

@@ -38,6 +38,7 @@ import { changes, stepLog, type DevOpContext, type DevUp } from './context.js';
 import { cleanupStale, postgresDataDir, rememberPostgresDataDir, supervisorRunning } from './native-state.js';
 import { waitHealthy } from './project.js';
 import { prepareVenv, type NativeEnvironment } from './venv.js';
+import type { SecretsBackendClient } from '../../config/secrets-backend.js';
 
 export interface NativeUpOptions {
   readonly port: number;
@@ -46,6 +47,8 @@ export interface NativeUpOptions {
   readonly waitSeconds: number;
   /** Whether the secrets this start creates may be shown (not when a detached copy of the CLI runs it). */
   readonly mayShowSecrets: boolean;
+  /** Airflow's Secrets Manager backend for this run (see AirflowEnvInput.secretsBackend). */
+  readonly secretsBackend?: SecretsBackendClient;
 }
 
 /** What the steps find and make, for the steps after them; each field is set by the step named beside it. */
@@ -162,6 +165,7 @@ const configureStep: Step<NativeRun> = {
       taskLogsFolder: paths.taskLogsDir,
       simpleAuthPasswordsFile: simpleAuthFile,
       logServerPorts: { worker: await freePort(), triggerer: await freePort() },
+      ...(opts.secretsBackend ? { secretsBackend: opts.secretsBackend } : {}),
     });
     const { venv } = r.env;
     const baseEnv = { ...cleanBaseEnv(process.env), PATH: `${venv.bin('')}${path.delimiter}${process.env['PATH'] ?? ''}` };

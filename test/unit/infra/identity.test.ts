@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COMPONENTS, serviceAccountName, type Component } from '../../../src/config/naming.js';
+import { COMPONENTS, secretsBackendPrefixes, serviceAccountName, type Component } from '../../../src/config/naming.js';
 import { componentPermissions, type ComponentPermissions } from '../../../src/infra/permissions.js';
 import { pascal } from '../../../src/infra/identity.js';
 import { testConfig } from './config-fixture.js';
@@ -83,6 +83,48 @@ describe('identity', () => {
         }
         assert.ok(!text.includes('airflow-aws/demo/database'), `${c} cannot read the database secret`);
       }
+    }
+  });
+
+  it('grants Secrets Manager reads on exactly the backend prefix ARNs of the component, and nothing else', () => {
+    for (const extra of ['', 'airflow: {executor: LocalExecutor}']) {
+      const { template } = synth(extra);
+      const config = testConfig(extra);
+      const prefixes = secretsBackendPrefixes(config);
+      const arn = (prefix: string) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${prefix}/*`]],
+      });
+      const policies = resourcesOf(template, 'AWS::IAM::Policy');
+      for (const c of COMPONENTS) {
+        const policy = Object.values(policies).find((x) => JSON.stringify(x.Properties['Roles']).includes(roleId(template, c)))!;
+        const statements = (policy.Properties['PolicyDocument'] as { Statement: any[] }).Statement;
+        const secretStatements = statements.filter((s) => JSON.stringify(s).includes('secretsmanager'));
+        const granted = componentPermissions(c, config).secrets;
+        if (granted.length === 0) {
+          assert.deepEqual(secretStatements, [], c);
+          continue;
+        }
+        assert.equal(secretStatements.length, 1, `${c}: one Secrets Manager statement`);
+        const s = secretStatements[0];
+        assert.equal(s.Effect, 'Allow');
+        assert.equal(s.Action, 'secretsmanager:GetSecretValue', `${c}: read only`);
+        assert.equal(s.Condition, undefined);
+        assert.deepEqual([s.Resource].flat(), granted.map((k) => arn(prefixes[k])), `${c}: the prefix ARNs, nothing wider`);
+      }
+    }
+  });
+
+  it('lets no role of the stack write, create, delete or restore secrets, or change their policies', () => {
+    for (const extra of ['', 'airflow: {executor: LocalExecutor}']) {
+      const { template } = synth(extra);
+      const docs = [
+        ...Object.values(resourcesOf(template, 'AWS::IAM::Policy')).map((p) => p.Properties['PolicyDocument']),
+        ...Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).map((p) => p.Properties['PolicyDocument']),
+        ...Object.values(resourcesOf(template, 'AWS::IAM::Role')).flatMap((r) => ((r.Properties['Policies'] as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument)),
+      ] as { Statement: { Action: string | string[] }[] }[];
+      const actions = docs.flatMap((d) => d.Statement.flatMap((s) => [s.Action].flat()));
+      const secretActions = [...new Set(actions.filter((a) => a.startsWith('secretsmanager:') || a === '*'))];
+      assert.deepEqual(secretActions, ['secretsmanager:GetSecretValue'], extra || 'default config');
     }
   });
 
