@@ -77,6 +77,19 @@ export class AirflowApi {
     return decode('GET', p, r, healthSchema);
   }
 
+  /**
+   * Airflow 3 builds its execution API (what task processes call) on the first request to it, blocking the
+   * api-server's worker meanwhile: minutes on a loaded machine, during which a task's first calls time out and the
+   * run fails. One request here moves that wait before "ready". True once it answered (any status).
+   */
+  async warmExecutionApi(): Promise<boolean> {
+    if (this.opts.major !== 3) return true;
+    return this.raw('GET', '/execution/health', undefined, false).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async login(): Promise<void> {
     if (this.opts.major !== 3) return;
     const r = await this.raw(

@@ -49,7 +49,11 @@ export async function detachNative(ctx: DevOpContext, paths: DevPaths, o: Detach
     const state = await readState(paths);
     if (state && state.supervisorPid === child.pid) {
       api ??= new AirflowApi({ baseUrl: `http://127.0.0.1:${state.apiPort}`, major: state.airflowMajor, username: secrets.adminUser, password: secrets.adminPassword });
-      if (isHealthy(await api.health(), state.airflowMajor)) return { state, secrets, firstTime: created, secretsFile: paths.secretsFile };
+      if (isHealthy(await api.health(), state.airflowMajor)) {
+        // Ready for tasks only once the execution API exists (AirflowApi.warmExecutionApi).
+        while (Date.now() < deadline && !ctx.signal.aborted && !(await api.warmExecutionApi())) await pause(1000, ctx.signal);
+        return { state, secrets, firstTime: created, secretsFile: paths.secretsFile };
+      }
     }
     await pause(1000, ctx.signal);
   }

@@ -87,7 +87,11 @@ export async function apiClient(paths: DevPaths, state: DevState, signal?: Abort
 export async function waitHealthy(api: AirflowApi, major: 2 | 3, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
-    if (isHealthy(await api.health(), major)) return true;
+    if (isHealthy(await api.health(), major)) {
+      // Healthy, but not ready for a task until the execution API exists (see warmExecutionApi).
+      while (Date.now() < deadline && !signal.aborted && !(await api.warmExecutionApi())) await pause(1000, signal);
+      return true;
+    }
     await pause(1000, signal);
   }
   return false;
