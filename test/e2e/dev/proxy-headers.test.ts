@@ -41,7 +41,8 @@ async function freePort(): Promise<number> {
 const VENV = airflowVenv();
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
 
-describe('real Airflow behind the exposure load balancer', { skip: VENV ? false : `no cached Airflow 3 virtualenv under ${CACHE_DIR}/dev/venvs (run the dev tests first)` }, () => {
+// The dev tests before this file (native*.test) create the virtualenv; without one this fails, never skips.
+describe('real Airflow behind the exposure load balancer', () => {
   // The "VPC" is loopback here, so the test client stands where the load balancer would.
   const cfg = config({
     network: { vpc: { cidr: '127.0.0.0/16' } },
@@ -56,6 +57,7 @@ describe('real Airflow behind the exposure load balancer', { skip: VENV ? false 
   let log = '';
 
   before(async () => {
+    assert.ok(VENV, `no cached Airflow 3 virtualenv under ${CACHE_DIR}/dev/venvs: run test/e2e/dev/native.test first (scripts/test.sh runs it before this file)`);
     const proxyKeys = Object.keys(rendered).filter((k) => k === 'FORWARDED_ALLOW_IPS' || k.startsWith('AIRFLOW__FAB__') || k === 'AIRFLOW__API__BASE_URL' || k === 'AIRFLOW__CORE__AUTH_MANAGER');
     assert.ok(proxyKeys.includes('FORWARDED_ALLOW_IPS') && proxyKeys.includes('AIRFLOW__FAB__ENABLE_PROXY_FIX'), proxyKeys.join(', '));
     const env: NodeJS.ProcessEnv = {
