@@ -6,6 +6,7 @@
  * edit shows up in seconds, one API worker.
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
+import { remoteLoggingEnv, type LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import type { DevSecrets } from './secrets.js';
 
@@ -47,6 +48,11 @@ export interface AirflowEnvInput {
    * environments (or anything else on those ports) would collide; containers keep the defaults.
    */
   readonly logServerPorts?: { readonly worker: number; readonly triggerer: number };
+  /**
+   * Remote task logs with the cluster's settings (src/airflow/remote-logs.ts), on an S3-compatible endpoint.
+   * @default none: task logs stay in `taskLogsFolder`
+   */
+  readonly logStore?: LogStore;
 }
 
 /**
@@ -103,6 +109,7 @@ export function airflowEnv(input: AirflowEnvInput): Record<string, string> {
     env['AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT'] = String(input.logServerPorts.worker);
     env['AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT'] = String(input.logServerPorts.triggerer);
   }
+  if (input.logStore) Object.assign(env, remoteLoggingEnv(input.logStore));
   if (config.airflowMajor === 3) {
     Object.assign(env, {
       AIRFLOW__API__SECRET_KEY: secrets.apiSecretKey,
