@@ -38,6 +38,10 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
     }
   }
 
+  if (c.storage.devBucket !== undefined && c.storage.endpointUrl === undefined) {
+    add('storage.devBucket', 'needs storage.endpointUrl (the S3-compatible endpoint that holds it)', JSON.stringify(c.storage.devBucket), 'add storage.endpointUrl, e.g. http://127.0.0.1:9000 for a local MinIO');
+  }
+
   const ng = c.cluster.nodeGroup;
   if (ng.desiredSize > ng.maxSize) {
     add('cluster.nodeGroup.maxSize', `must be >= desiredSize (${ng.desiredSize})`, ng.maxSize);

@@ -200,6 +200,11 @@ export const registrySchema = z
   .prefault({})
   .describe('The ECR repository for the Airflow image.');
 
+/** S3 bucket naming rules (general purpose buckets): 3-63 characters, lowercase letters, digits, dots and hyphens. */
+const s3BucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)' });
+
 export const storageSchema = z
   .strictObject({
     logRetentionDays: z
@@ -208,9 +213,31 @@ export const storageSchema = z
       .max(3653)
       .default(DEFAULTS.storage.logRetentionDays)
       .describe('Days to keep task logs in S3 (and CloudWatch log groups of the cluster and database).'),
+    endpointUrl: z
+      .string()
+      .refine(isHttpUrl, { message: 'must be an http(s) URL, e.g. http://127.0.0.1:9000' })
+      .optional()
+      .describe(
+        'S3-compatible endpoint (MinIO, moto) for task logs instead of AWS S3: it becomes the `endpoint_url` of the remote-logging connection. Default: AWS S3 of `region`.',
+      ),
+    devBucket: s3BucketName
+      .optional()
+      .describe(
+        'A bucket on storage.endpointUrl for `dev`: when both are set, `dev` ships task logs there with the same remote-logging settings as the cluster, and `logs --dag/--run/--task` reads them from there. Default: `dev` keeps task logs on local disk only.',
+      ),
   })
   .prefault({})
   .describe('The S3 bucket for task logs and DAG bundles.');
+
+/** http: or https: with a host; nothing else makes sense as an S3 endpoint. */
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 const relativePath = z
   .string()

@@ -6,6 +6,7 @@
  * edit shows up in seconds, one API worker.
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
+import { remoteLoggingEnv, type LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { secretsBackendEnv, type SecretsBackendClient } from '../config/secrets-backend.js';
 import type { DevSecrets } from './secrets.js';
@@ -54,6 +55,11 @@ export interface AirflowEnvInput {
    * @default no secrets backend: connections and variables live in the local metadata database only
    */
   readonly secretsBackend?: SecretsBackendClient;
+  /**
+   * Remote task logs with the cluster's settings (src/airflow/remote-logs.ts), on an S3-compatible endpoint.
+   * @default none: task logs stay in `taskLogsFolder`
+   */
+  readonly logStore?: LogStore;
 }
 
 /**
@@ -111,6 +117,7 @@ export function airflowEnv(input: AirflowEnvInput): Record<string, string> {
     env['AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT'] = String(input.logServerPorts.worker);
     env['AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT'] = String(input.logServerPorts.triggerer);
   }
+  if (input.logStore) Object.assign(env, remoteLoggingEnv(input.logStore));
   if (config.airflowMajor === 3) {
     Object.assign(env, {
       AIRFLOW__API__SECRET_KEY: secrets.apiSecretKey,

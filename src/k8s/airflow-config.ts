@@ -6,6 +6,7 @@
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
 import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
+import { remoteLoggingEnv } from '../airflow/remote-logs.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { secretsBackendEnv } from '../config/secrets-backend.js';
 import { exposureBaseUrl, proxyEnvironment } from './exposure.js';
@@ -95,6 +96,8 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     // Default 1 creates one pod per scheduler loop; the provider docs call raising it "HIGHLY recommended".
     env['AIRFLOW__KUBERNETES_EXECUTOR__WORKER_PODS_CREATION_BATCH_SIZE'] = '8';
   }
+  // In the ConfigMap, so every component and every task pod (the template's envFrom) gets the same settings.
+  if (inputs.logStore) Object.assign(env, remoteLoggingEnv(inputs.logStore));
   if (inputs.database.kind === 'external') {
     env['AWS_REGION'] = c.region;
     env['AWS_DEFAULT_REGION'] = c.region;

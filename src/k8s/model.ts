@@ -5,6 +5,7 @@
  * (type-only imports: nothing of the client library loads here).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 
 /** Where the metadata database lives. */
@@ -59,6 +60,11 @@ export interface KubeInputs {
    * @default "http://localhost:8080" (reach it with `kubectl port-forward`)
    */
   readonly baseUrl?: string;
+  /**
+   * Where task logs go (remote logging on every component and the task pod template). On AWS: the stack's bucket.
+   * @default none: task logs stay in the pods (and are lost with a KubernetesExecutor task pod)
+   */
+  readonly logStore?: LogStore;
 }
 
 export type KubeObject = KubernetesObject & {

@@ -54,7 +54,7 @@ export async function taskLogSources(
         hint:
           tries.length > 0
             ? `pods remain for try ${tries.join(', ')}: pass --try N`
-            : 'the executor deletes a task pod when the task ends, and remote task logs are not configured yet; read the log in the Airflow UI (airflow-aws open), or check the DAG, run and task ids',
+            : 'the executor deletes a task pod when the task ends; then the log is read from the stack\'s bucket (not with --kube-context: a cluster of its own has none) — check the DAG, run and task ids, or read the log in the Airflow UI (airflow-aws open)',
       },
     );
   }

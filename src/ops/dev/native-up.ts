@@ -25,6 +25,7 @@ import { pause } from '../../adapters/proc/pause.js';
 import { identify } from '../../adapters/proc/process-identity.js';
 import { runChecked } from '../../adapters/proc/run-process.js';
 import { Supervisor } from '../../adapters/proc/supervisor.js';
+import { devLogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { airflowConfigFile, airflowEnv, CONTROLLED_AIRFLOW_CFG, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
 import { hasPackage } from '../../dev/lock.js';
@@ -120,6 +121,13 @@ const venvStep: Step<NativeRun> = {
         hint: 'run `airflow-aws image lock` again',
       });
     }
+    if (devLogStore(r.config) && !hasPackage(r.env.lock.lock, 'apache-airflow-providers-amazon')) {
+      throw new UserError('storage.devBucket turns on remote task logs, but the lock has no apache-airflow-providers-amazon', {
+        code: 'LOCK_STALE',
+        exitCode: 2,
+        hint: 'run `airflow-aws image lock` again (the amazon provider is part of every lock it writes)',
+      });
+    }
     return { changed: false, summary: r.env.venv.dir };
   },
 };
@@ -151,6 +159,8 @@ const configureStep: Step<NativeRun> = {
     await writePrivate(airflowConfigFile(paths.airflowHome), CONTROLLED_AIRFLOW_CFG);
     const simpleAuthFile = path.join(paths.airflowHome, 'simple_auth_manager_passwords.json');
     if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile, simpleAuthPasswordsJson(secrets));
+    // Remote task logs only when the config names a bucket on an S3-compatible endpoint (see devLogStore).
+    const logStore = devLogStore(config);
     const env = airflowEnv({
       config,
       secrets,
@@ -166,6 +176,7 @@ const configureStep: Step<NativeRun> = {
       simpleAuthPasswordsFile: simpleAuthFile,
       logServerPorts: { worker: await freePort(), triggerer: await freePort() },
       ...(opts.secretsBackend ? { secretsBackend: opts.secretsBackend } : {}),
+      ...(logStore ? { logStore } : {}),
     });
     const { venv } = r.env;
     const baseEnv = { ...cleanBaseEnv(process.env), PATH: `${venv.bin('')}${path.delimiter}${process.env['PATH'] ?? ''}` };

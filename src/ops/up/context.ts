@@ -4,6 +4,7 @@
  */
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { KubeClient } from '../../adapters/kube/client.js';
+import type { LogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import type { DatabaseMasterValues, DatabaseTarget } from '../../k8s/model.js';
 import type { Prompter } from '../../ui/prompt.js';
@@ -13,6 +14,8 @@ export interface KubeTarget {
   readonly where: string;
   readonly database: DatabaseTarget;
   readonly master?: DatabaseMasterValues;
+  /** Remote task logs: the stack's bucket. */
+  readonly logStore?: LogStore;
 }
 
 export interface UpContext {

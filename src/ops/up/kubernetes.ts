@@ -128,5 +128,11 @@ function aws(ctx: UpContext) {
 }
 
 function request(ctx: UpContext, target: KubeTarget, image: string) {
-  return { config: ctx.config, image, database: target.database, ...(target.master ? { databaseMaster: target.master } : {}) };
+  return {
+    config: ctx.config,
+    image,
+    database: target.database,
+    ...(target.master ? { databaseMaster: target.master } : {}),
+    ...(target.logStore ? { logStore: target.logStore } : {}),
+  };
 }

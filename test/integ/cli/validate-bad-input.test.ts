@@ -181,6 +181,16 @@ const CASES: readonly Case[] = [
   { name: 'very deep block nesting', content: blockNesting(200), expect: [/nests \d+ levels deep/] },
   { name: 'very large file', content: `${VALID}# ${'x'.repeat(2 * 1024 * 1024)}\n`, expect: [/file is too large/] },
   {
+    name: 'an S3 endpoint that is not an http(s) URL',
+    content: `${VALID}storage:\n  endpointUrl: minio:9000\n`,
+    expect: ['storage.endpointUrl: must be an http(s) URL, e.g. http://127.0.0.1:9000 (got "minio:9000")'],
+  },
+  {
+    name: 'a dev bucket without an S3 endpoint',
+    content: `${VALID}storage:\n  devBucket: dev-logs\n`,
+    expect: [/storage\.devBucket: needs storage\.endpointUrl .*\(got "dev-logs"\)/],
+  },
+  {
     name: 'tag with a reserved prefix',
     content: `${VALID}tags:\n  "aws:owner": me\n`,
     expect: [/tags/, /must not start with "aws:"/],

@@ -182,3 +182,54 @@ describe('starter config and JSON Schema', () => {
     assert.equal(s.properties['database']!.properties!['backupRetentionDays']!.default, 7);
   });
 });
+
+describe('storage: S3-compatible endpoint and dev bucket', () => {
+  const base = 'name: demo\nregion: us-east-1\n';
+  const badEndpoints: readonly [string, string][] = [
+    ['a bare host', 'minio:9000'],
+    ['an s3:// URL', 's3://bucket'],
+    ['ftp', 'ftp://files.example'],
+    ['an empty string', ''],
+    ['no host', 'http://'],
+  ];
+  for (const [name, value] of badEndpoints) {
+    it(`rejects ${name} as storage.endpointUrl with exit 2, naming path and value`, () => {
+      let err: unknown;
+      try {
+        parse(`${base}storage:\n  endpointUrl: ${JSON.stringify(value)}\n`);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.exitCode, 2);
+      const p = err.problems.find((x) => x.path === 'storage.endpointUrl');
+      assert.ok(p, JSON.stringify(err.problems));
+      assert.match(p.message, /must be an http\(s\) URL/);
+      assert.equal(p.received, JSON.stringify(value));
+      assert.ok(err.details?.some((d) => d.includes(`storage.endpointUrl: must be an http(s) URL`) && d.includes(`(got ${JSON.stringify(value)})`)), JSON.stringify(err.details));
+    });
+  }
+
+  for (const value of ['http://127.0.0.1:9000', 'https://minio.storage.svc:9000/', 'http://localhost:5000']) {
+    it(`accepts ${value} as storage.endpointUrl`, () => assert.equal(parse(`${base}storage:\n  endpointUrl: "${value}"\n`).storage.endpointUrl, value));
+  }
+
+  it('rejects a devBucket without an endpoint, and a devBucket that is no bucket name', () => {
+    const alone = problemsOf(`${base}storage:\n  devBucket: dev-logs\n`).find((x) => x.path === 'storage.devBucket');
+    assert.ok(alone);
+    assert.match(alone.message, /needs storage.endpointUrl/);
+    assert.equal(alone.received, '"dev-logs"');
+    const bad = problemsOf(`${base}storage:\n  endpointUrl: http://127.0.0.1:9000\n  devBucket: Dev_Logs\n`).find((x) => x.path === 'storage.devBucket');
+    assert.ok(bad);
+    assert.match(bad.message, /S3 bucket name/);
+  });
+
+  it('leaves both unset by default and lists them in the JSON schema', () => {
+    const c = parse(base);
+    assert.equal(c.storage.endpointUrl, undefined);
+    assert.equal(c.storage.devBucket, undefined);
+    assert.equal(c.storage.logRetentionDays, 30);
+    const storage = (configJsonSchema()['properties'] as Record<string, { properties: Record<string, unknown> }>)['storage']!;
+    assert.deepEqual(Object.keys(storage.properties).sort(), ['devBucket', 'endpointUrl', 'logRetentionDays']);
+  });
+});

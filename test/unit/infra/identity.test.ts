@@ -128,6 +128,37 @@ describe('identity', () => {
     }
   });
 
+  it('limits task-log access to the logs/ prefix of the stack bucket: read-write for task writers, read-only for the api-server', () => {
+    for (const config of ['', 'airflow: {executor: LocalExecutor}']) {
+      const { template } = synth(config);
+      const bucketId = Object.keys(resourcesOf(template, 'AWS::S3::Bucket'))[0]!;
+      const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
+      const logObjects = { 'Fn::Join': ['', [bucketArn, '/logs/*']] };
+      const policies = resourcesOf(template, 'AWS::IAM::Policy');
+      for (const c of COMPONENTS) {
+        const p = componentPermissions(c, testConfig(config));
+        const policy = Object.values(policies).find((x) => JSON.stringify(x.Properties['Roles']).includes(roleId(template, c)))!;
+        const statements = (policy.Properties['PolicyDocument'] as { Statement: any[] }).Statement;
+        const list = statements.find((s) => s.Sid === 'ListLogs');
+        const objects = statements.find((s) => s.Sid === 'ReadLogs' || s.Sid === 'ReadWriteLogs');
+        if (p.logs === 'none') {
+          assert.equal(list, undefined, c);
+          assert.equal(objects, undefined, c);
+          continue;
+        }
+        assert.deepEqual(list.Resource, bucketArn, `${c}: ListBucket on the bucket only`);
+        assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['logs/*'] } }, `${c}: listing only under logs/`);
+        assert.deepEqual(objects.Resource, logObjects, `${c}: objects under logs/ only`);
+        assert.deepEqual([objects.Action].flat().sort(), p.logs === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject'], c);
+        assert.equal(objects.Effect, 'Allow');
+      }
+      // Who writes: the worker and triggerer always; the scheduler only when it runs tasks (LocalExecutor).
+      const writers = COMPONENTS.filter((c) => componentPermissions(c, testConfig(config)).logs === 'read-write');
+      assert.deepEqual(writers, config ? ['scheduler', 'triggerer', 'worker'] : ['triggerer', 'worker']);
+      assert.equal(componentPermissions('api-server', testConfig(config)).logs, 'read');
+    }
+  });
+
   it('creates no IAM user and no access key', () => {
     const { template } = synth();
     template.resourceCountIs('AWS::IAM::User', 0);
