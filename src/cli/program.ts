@@ -13,6 +13,7 @@ import { registerKubeCommands } from './specs/kube.js';
 import { registerUpCommands } from './specs/up.js';
 import { registerPauseCommands } from './specs/pause.js';
 import { registerDownCommands } from './specs/down.js';
+import { registerDagsCommands } from './specs/dags.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -24,6 +25,7 @@ export function registerCommands(program: Command, run: Runner): void {
   registerDownCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
+  registerDagsCommands(program, run);
   registerDevCommands(program, run);
   registerKubeCommands(program, run);
 }

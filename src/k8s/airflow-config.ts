@@ -8,6 +8,7 @@
 import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
 import { DEFAULTS } from '../config/defaults.js';
 import { secretsBackendPrefixes } from '../config/naming.js';
+import { dagBundleEnvironment } from '../dags/bundle.js';
 import { NAMES, objectLabels, SECRET_KEYS, type KubeComponent } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
 
@@ -97,6 +98,8 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
       config_prefix: p.config,
     });
   }
+  // In the shared ConfigMap, so every component and the task pod template get the same bundle list.
+  Object.assign(env, dagBundleEnvironment(c, inputs.dagBundle));
   return env;
 }
 

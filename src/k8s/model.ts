@@ -6,6 +6,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResolvedConfig } from '../config/resolved.js';
+import type { BundleTarget } from '../dags/bundle.js';
 
 /** Where the metadata database lives. */
 export type DatabaseTarget =
@@ -59,6 +60,11 @@ export interface KubeInputs {
    * @default "http://localhost:8080" (reach it with `kubectl port-forward`)
    */
   readonly baseUrl?: string;
+  /**
+   * Where the S3 DAG bundle lives (the stack's bucket); needed when `dags.source` is `s3`.
+   * @default none (an `s3` source without it is a programming error)
+   */
+  readonly dagBundle?: BundleTarget;
 }
 
 export type KubeObject = KubernetesObject & {

@@ -12,6 +12,7 @@ import { toYaml } from './yaml.js';
 export const PLACEHOLDERS = {
   image: 'PLACEHOLDER.invalid/airflow-image:set-by-airflow-aws-deploy',
   databaseHost: 'PLACEHOLDER-database-endpoint.invalid',
+  bucket: 'placeholder-deployment-bucket.invalid',
 } as const;
 
 export function offlineInputs(config: ResolvedConfig): KubeInputs {
@@ -21,6 +22,7 @@ export function offlineInputs(config: ResolvedConfig): KubeInputs {
     database: { kind: 'external', host: PLACEHOLDERS.databaseHost, port: 5432, sslmode: 'require' },
     secrets: undefined,
     databaseMaster: undefined,
+    dagBundle: { bucketName: PLACEHOLDERS.bucket },
   };
 }
 
@@ -34,7 +36,7 @@ export function renderKubernetes(config: ResolvedConfig): RenderedFile[] {
   const header = [
     `# Rendered offline by \`airflow-aws synth\` for "${config.name}" (Airflow ${config.airflow.version}).`,
     `# Placeholders filled in by \`airflow-aws deploy\`: image ${PLACEHOLDERS.image},`,
-    `# database host ${PLACEHOLDERS.databaseHost}. Secrets ${NAMES.secrets}, ${NAMES.metadata} and`,
+    `# database host ${PLACEHOLDERS.databaseHost}, DAG bundle bucket ${PLACEHOLDERS.bucket}. Secrets ${NAMES.secrets}, ${NAMES.metadata} and`,
     `# ${NAMES.databaseMaster} are created by deploy (generated once, then reused) and are not rendered here.`,
     '',
   ].join('\n');

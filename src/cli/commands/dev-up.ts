@@ -12,6 +12,8 @@ export interface DevUpOptions {
   readonly wait: number;
   readonly image?: string;
   readonly postgresImage?: string;
+  /** Where DAGs come from: the project's folder, or the deployed S3 bundle. @default "folder" */
+  readonly dags?: 'folder' | 's3';
   /** Internal: this process is the detached supervisor started by `dev up --detach`. */
   readonly supervised?: boolean;
 }
@@ -26,6 +28,7 @@ export async function devUpCommand(ctx: CommandContext, o: DevUpOptions): Promis
       port: o.port,
       detach: o.detach,
       waitSeconds: o.wait,
+      dagsFrom: o.dags ?? 'folder',
       supervised: o.supervised ?? false,
       supervisor: () => supervisorCommand(ctx, o),
       currentImageRef: currentImageRef(config),
@@ -43,6 +46,7 @@ function supervisorCommand(ctx: CommandContext, o: DevUpOptions): { file: string
   if (!cli) throw new Error('cannot locate the airflow-aws executable to detach');
   const args = [cli, '-c', ctx.configPath, 'dev', 'up', '--native', '--supervised', '--port', String(o.port), '--wait', String(o.wait)];
   if (o.python) args.push('--python', o.python);
+  if (o.dags) args.push('--dags', o.dags);
   if (ctx.out.verbose) args.splice(1, 0, '--verbose');
   return { file: process.execPath, args };
 }

@@ -5,6 +5,8 @@
  */
 import { DockerCli } from '../../adapters/docker/docker-cli.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
+import type { BundleTarget } from '../../dags/bundle.js';
+import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import type { DevOpContext, DevUp } from './context.js';
 import type { CurrentImageRef } from './docker-image.js';
 import { pathsFor } from './project.js';
@@ -22,6 +24,8 @@ export interface DevUpOptions {
   /** How to start the detached supervisor (a copy of the CLI), for --detach. */
   readonly supervisor: () => { readonly file: string; readonly args: readonly string[] };
   readonly currentImageRef: CurrentImageRef;
+  /** `s3`: the S3 DAG bundle with the cluster's settings instead of the project's folder (native mode only). */
+  readonly dagsFrom: 'folder' | 's3';
 }
 
 /**
@@ -32,6 +36,9 @@ export async function devUp(ctx: DevOpContext, config: ResolvedConfig, o: DevUpO
   const paths = pathsFor(config);
   const docker = new DockerCli({ signal: ctx.signal });
   const useDocker = !o.native && (await docker.engineAnswers());
+  if (o.dagsFrom === 's3' && useDocker) {
+    throw new UserError('--dags s3 runs in native mode only', { code: 'DEV_DAGS_S3_DOCKER', exitCode: EXIT_BAD_INPUT, hint: 'add --native' });
+  }
   if (!o.native && !useDocker) ctx.log.info('no Docker engine answers: using native mode (a virtualenv from the lock + local PostgreSQL)');
   if (useDocker) {
     const { dockerUp } = await import('./docker-up.js');
@@ -52,5 +59,22 @@ export async function devUp(ctx: DevOpContext, config: ResolvedConfig, o: DevUpO
     return 0;
   }
   const { nativeUp } = await import('./native-up.js');
-  return nativeUp(ctx, config, paths, { port: o.port, waitSeconds: o.waitSeconds, mayShowSecrets: !o.supervised, ...(o.python ? { python: o.python } : {}) }, onUp);
+  const dagBundle = o.dagsFrom === 's3' ? await bundleTarget(ctx, config) : undefined;
+  return nativeUp(
+    ctx,
+    config,
+    paths,
+    { port: o.port, waitSeconds: o.waitSeconds, mayShowSecrets: !o.supervised, ...(o.python ? { python: o.python } : {}), ...(dagBundle ? { dagBundle } : {}) },
+    onUp,
+  );
+}
+
+/** The deployed bundle's bucket, checked to exist: the local Airflow then reads exactly what the cluster reads. */
+async function bundleTarget(ctx: DevOpContext, config: ResolvedConfig): Promise<BundleTarget> {
+  const { openBundleStore, requireS3Source } = await import('../dags/deploy.js');
+  requireS3Source(config);
+  const store = await openBundleStore({ config, aws: { region: config.region }, displayFolder: config.image.dagsDir });
+  store.destroy();
+  ctx.log.info(`DAGs from the S3 bundle s3://${store.bucket}/${store.prefix} (as on the cluster), not from ${config.image.dagsDir}/`);
+  return { bucketName: store.bucket };
 }
