@@ -34,6 +34,7 @@ export function starterConfig(name: string, region: string, options: StarterOpti
     },
     registry: { ...DEFAULTS.registry },
     storage: { ...DEFAULTS.storage },
+    dags: { source: DEFAULTS.dags.source },
     tags: { project: name },
   };
   const doc = new Document(JSON.parse(JSON.stringify(value)));

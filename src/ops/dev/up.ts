@@ -53,13 +53,14 @@ export async function devUp(ctx: DevOpContext, config: ResolvedConfig, o: DevUpO
     );
     return 0;
   }
+  // Resolved before detaching: a missing stack or bucket fails this command, not a supervisor in the background.
+  const dagBundle = o.dagsFrom === 's3' ? await bundleTarget(ctx, config) : undefined;
   if (o.detach && !o.supervised) {
     const { detachNative } = await import('./native-detach.js');
     onUp(await detachNative(ctx, paths, { supervisor: o.supervisor(), waitSeconds: o.waitSeconds }));
     return 0;
   }
   const { nativeUp } = await import('./native-up.js');
-  const dagBundle = o.dagsFrom === 's3' ? await bundleTarget(ctx, config) : undefined;
   return nativeUp(
     ctx,
     config,
