@@ -56,7 +56,9 @@ export async function openBundleStore(t: DagsTarget): Promise<DagBundleStore> {
       hint: 'create the infrastructure first with `airflow-aws up`',
     });
   }
-  const store = new DagBundleStore(t.aws, bucket, s3BundlePrefix());
+  // S3 calls go where Airflow reads: the S3-compatible endpoint when one is configured (CloudFormation stays AWS's).
+  const s3Target = t.config.storage.endpointUrl ? { ...t.aws, endpoint: t.config.storage.endpointUrl } : t.aws;
+  const store = new DagBundleStore(s3Target, bucket, s3BundlePrefix());
   await store.assertBucket();
   return store;
 }
@@ -106,9 +108,6 @@ export const DAGS_DEPLOY_STEPS: readonly Step<DagsDeploy>[] = [
       dangers: [],
     }),
     async run(d) {
-      if (d.live?.contentHash === d.plan.contentHash && d.plan.removed.length === 0 && d.plan.changed.length === 0 && d.plan.added.length === 0) {
-        return { changed: false, summary: `version ${d.plan.contentHash.slice(0, 12)} is already live` };
-      }
       await d.store.writeManifest(manifestFor(d.local, await callerArn(d.aws), new Date()));
       return { changed: true, summary: `version ${d.plan.contentHash.slice(0, 12)}` };
     },
