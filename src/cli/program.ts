@@ -14,6 +14,7 @@ import { registerUpCommands } from './specs/up.js';
 import { registerPauseCommands } from './specs/pause.js';
 import { registerDownCommands } from './specs/down.js';
 import { registerSecretsCommands } from './specs/secrets.js';
+import { registerDagsCommands } from './specs/dags.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, run: Runner): void {
   registerSecretsCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
+  registerDagsCommands(program, run);
   registerDevCommands(program, run);
   registerKubeCommands(program, run);
 }

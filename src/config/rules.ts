@@ -41,6 +41,12 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
   if (c.storage.devBucket !== undefined && c.storage.endpointUrl === undefined) {
     add('storage.devBucket', 'needs storage.endpointUrl (the S3-compatible endpoint that holds it)', JSON.stringify(c.storage.devBucket), 'add storage.endpointUrl, e.g. http://127.0.0.1:9000 for a local MinIO');
   }
+  if (line?.major === 2 && c.dags.source !== 'image') {
+    add('dags.source', 'DAG bundles exist only on Airflow 3; Airflow 2 reads DAGs from the image', JSON.stringify(c.dags.source), 'use "image" on Airflow 2 (docs/dags.md)');
+  }
+  if (c.dags.source === 'git' && !c.dags.git) {
+    add('dags.git', 'is required when dags.source is "git"', 'nothing', 'give at least dags.git.repoUrl');
+  }
 
   const ng = c.cluster.nodeGroup;
   if (ng.desiredSize > ng.maxSize) {

@@ -238,6 +238,36 @@ function isHttpUrl(v: string): boolean {
     return false;
   }
 }
+export const dagsSchema = z
+  .strictObject({
+    source: z
+      .enum(['image', 's3', 'git'])
+      .default(DEFAULTS.dags.source)
+      .describe(
+        'Where Airflow 3 reads DAGs from: "image" (baked into the image; change = image rebuild), "s3" (a DAG bundle in ' +
+          'the deployment bucket, uploaded by `airflow-aws dags deploy`; unversioned: tasks run the latest upload) or ' +
+          '"git" (a GitDagBundle; versioned by commit). Airflow 2 supports "image" only.',
+      ),
+    git: z
+      .strictObject({
+        repoUrl: z
+          .string()
+          .regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, { message: 'must be an https://, ssh:// or git@host:path repository URL' })
+          .refine((u) => !/^https:\/\/[^/@]*@/.test(u), { message: 'must not contain credentials; put them in the git connection secret' })
+          .describe('Repository URL (no credentials in it).'),
+        trackingRef: z.string().min(1).default(DEFAULTS.dags.git.trackingRef).describe('Branch, tag or commit SHA to track.'),
+        subdir: z.string().min(1).optional().describe('Folder inside the repository holding the DAGs. Default: the repository root.'),
+        connectionId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, { message: 'must be a connection id of letters, digits, "_" and "-"' })
+          .default(DEFAULTS.dags.git.connectionId)
+          .describe('Airflow git connection with the credentials, read from Secrets Manager ("<connections prefix>/<id>"); never in this file.'),
+      })
+      .optional()
+      .describe('The GitDagBundle (dags.source: git).'),
+  })
+  .prefault({})
+  .describe('Where DAGs come from.');
 
 const relativePath = z
   .string()
@@ -350,6 +380,7 @@ export const configSchema = z
     registry: registrySchema,
     storage: storageSchema,
     image: imageSchema,
+    dags: dagsSchema,
     kubernetes: kubernetesSchema,
     exposure: exposureSchema,
     tags: z

@@ -35,6 +35,7 @@ export function starterConfig(name: string, region: string, options: StarterOpti
     registry: { ...DEFAULTS.registry },
     storage: { ...DEFAULTS.storage },
     exposure: { mode: DEFAULTS.exposure.mode },
+    dags: { source: DEFAULTS.dags.source },
     tags: { project: name },
   };
   const doc = new Document(JSON.parse(JSON.stringify(value)));

@@ -10,6 +10,7 @@ import { remoteLoggingEnv } from '../airflow/remote-logs.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { secretsBackendEnv } from '../config/secrets-backend.js';
 import { exposureBaseUrl, proxyEnvironment } from './exposure.js';
+import { dagBundleEnvironment } from '../dags/bundle.js';
 import { NAMES, objectLabels, SECRET_KEYS, type KubeComponent } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
 
@@ -104,6 +105,8 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     // Connections/variables from Secrets Manager under the deployment's prefix (Pod Identity grants the reads).
     Object.assign(env, secretsBackendEnv(c));
   }
+  // In the shared ConfigMap, so every component and the task pod template get the same bundle list.
+  Object.assign(env, dagBundleEnvironment(c, inputs.dagBundle));
   return env;
 }
 

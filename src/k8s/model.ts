@@ -7,6 +7,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
+import type { BundleTarget } from '../dags/bundle.js';
 
 /** Where the metadata database lives. */
 export type DatabaseTarget =
@@ -65,6 +66,11 @@ export interface KubeInputs {
    * @default none: task logs stay in the pods (and are lost with a KubernetesExecutor task pod)
    */
   readonly logStore?: LogStore;
+  /**
+   * Where the S3 DAG bundle lives (the stack's bucket); needed when `dags.source` is `s3`.
+   * @default none (an `s3` source without it is a programming error)
+   */
+  readonly dagBundle?: BundleTarget;
 }
 
 export type KubeObject = KubernetesObject & {

@@ -50,6 +50,19 @@ export async function resolveTarget(
   };
 }
 
+/** The S3 DAG bundle lives in the stack's bucket: without the stack there is nothing to point the bundle at. */
+function dagBundleTarget(config: ResolvedConfig, target: Target): { dagBundle?: { bucketName: string } } {
+  if (config.dags.source !== 's3') return {};
+  if (!target.outputs) {
+    throw new UserError('dags.source is "s3" but no stack outputs were read: the bundle lives in the stack\'s bucket', {
+      code: 'DAGS_BUCKET_UNKNOWN',
+      exitCode: EXIT_BAD_INPUT,
+      hint: 'create the infrastructure first (airflow-aws up), or set dags.source: image for a cluster without the stack',
+    });
+  }
+  return { dagBundle: { bucketName: target.outputs.get(STACK_OUTPUTS.bucketName) } };
+}
+
 export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promise<number> {
   const config = await ctx.config();
   if (!o.image) {
@@ -77,6 +90,7 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
     ...(target.master ? { databaseMaster: target.master } : {}),
     ...(target.logStore ? { logStore: target.logStore } : {}),
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+    ...dagBundleTarget(config, target),
   };
   const ns = config.kubernetes.namespace;
 

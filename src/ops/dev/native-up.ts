@@ -30,6 +30,7 @@ import type { ResolvedConfig } from '../../config/resolved.js';
 import { airflowConfigFile, airflowEnv, CONTROLLED_AIRFLOW_CFG, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
 import { hasPackage } from '../../dev/lock.js';
 import type { DevPaths } from '../../dev/paths.js';
+import { dagBundleEnvironment, type BundleTarget } from '../../dags/bundle.js';
 import { cleanBaseEnv, nativePlan } from '../../dev/plan.js';
 import type { DevSecrets } from '../../dev/secrets.js';
 import type { DevState } from '../../dev/state.js';
@@ -50,6 +51,8 @@ export interface NativeUpOptions {
   readonly mayShowSecrets: boolean;
   /** Airflow's Secrets Manager backend for this run (see AirflowEnvInput.secretsBackend). */
   readonly secretsBackend?: SecretsBackendClient;
+  /** Read DAGs from this S3 bundle (the cluster's settings) instead of the project's folder. */
+  readonly dagBundle?: BundleTarget;
 }
 
 /** What the steps find and make, for the steps after them; each field is set by the step named beside it. */
@@ -178,6 +181,12 @@ const configureStep: Step<NativeRun> = {
       ...(opts.secretsBackend ? { secretsBackend: opts.secretsBackend } : {}),
       ...(logStore ? { logStore } : {}),
     });
+    if (opts.dagBundle) {
+      Object.assign(env, dagBundleEnvironment(config, opts.dagBundle), {
+        // Per project: the default (the system temp dir) would be shared by every local environment on the machine.
+        AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: path.join(paths.airflowHome, 'dag_bundles'),
+      });
+    }
     const { venv } = r.env;
     const baseEnv = { ...cleanBaseEnv(process.env), PATH: `${venv.bin('')}${path.delimiter}${process.env['PATH'] ?? ''}` };
     r.airflowEnv = { ...baseEnv, ...env };

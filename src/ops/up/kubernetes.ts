@@ -9,7 +9,7 @@
  */
 import { createSnapshot, findInstanceId } from '../../adapters/aws/db-snapshot.js';
 import { deploy, planDeploy } from '../../adapters/kube/deploy.js';
-import { stackName } from '../../config/naming.js';
+import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
 import { UserError } from '../../errors/user-error.js';
 import { NAMES, ownerSelector } from '../../k8s/labels.js';
 import type { Step } from '../steps.js';
@@ -128,11 +128,13 @@ function aws(ctx: UpContext) {
 }
 
 function request(ctx: UpContext, target: KubeTarget, image: string) {
+  const bucketName = ctx.found.outputs?.[STACK_OUTPUTS.bucketName];
   return {
     config: ctx.config,
     image,
     database: target.database,
     ...(target.master ? { databaseMaster: target.master } : {}),
     ...(target.logStore ? { logStore: target.logStore } : {}),
+    ...(bucketName ? { dagBundle: { bucketName } } : {}),
   };
 }

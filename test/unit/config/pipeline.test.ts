@@ -38,6 +38,9 @@ describe('config defaults', () => {
     ['repository name when given', 'registry:\n  repositoryName: team/af\n', (c) => c.registry.repositoryName, 'team/af'],
     ['base image from the Python version', 'airflow:\n  python: "3.11"\n', (c) => c.image.baseImage, 'python:3.11-slim-bookworm'],
     ['Airflow 2 major from the version', 'airflow:\n  version: 2.9.0\n', (c) => c.airflowMajor, 2],
+    ['DAGs from the image by default', '', (c) => c.dags, { source: 'image' }],
+    ['the git bundle\'s tracking ref and connection', 'dags: {source: git, git: {repoUrl: "git@github.com:a/b.git"}}\n', (c) => c.dags.git, { repoUrl: 'git@github.com:a/b.git', trackingRef: 'main', connectionId: 'git_dags' }],
+    ['no storage endpoint by default (AWS S3)', '', (c) => c.storage.endpointUrl, undefined],
     [
       'existing VPC normalised',
       'network:\n  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    privateSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n',
@@ -84,6 +87,11 @@ describe('cross-field rules', () => {
     ['PostgreSQL 19', 'database: {engineVersion: "19.0"}\n', 'database.engineVersion', /must be PostgreSQL 16 or 17, or 18/],
     ['PostgreSQL 18 on Airflow 2.11', 'airflow: {version: 2.11.0}\ndatabase: {engineVersion: "18.3"}\n', 'database.engineVersion', /16 or 17 on Airflow 2\.11/],
     ['PostgreSQL 18 on Airflow 3.1', 'airflow: {version: 3.1.5}\ndatabase: {engineVersion: "18.3"}\n', 'database.engineVersion', /16 or 17 on Airflow 3\.1/],
+    ['an S3 DAG bundle on Airflow 2', 'airflow: {version: 2.10.5}\ndags: {source: s3}\n', 'dags.source', /DAG bundles exist only on Airflow 3/],
+    ['a git DAG source without its repository', 'dags: {source: git}\n', 'dags.git', /required when dags.source is "git"/],
+    ['a storage endpoint that is not http(s)', 'storage: {endpointUrl: "ftp://minio:9000"}\n', 'storage.endpointUrl', /http\(s\) URL/],
+    ['credentials in the git repository URL', 'dags: {source: git, git: {repoUrl: "https://me:token@github.com/a/b.git"}}\n', 'dags.git.repoUrl', /must not contain credentials/],
+    ['an unknown DAG source', 'dags: {source: ftp}\n', 'dags.source', /image|s3|git/],
   ];
   for (const [name, extra, path, message] of cases) {
     it(`rejects ${name} at ${path}`, () => {

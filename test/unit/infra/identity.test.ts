@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COMPONENTS, secretsBackendPrefixes, serviceAccountName, type Component } from '../../../src/config/naming.js';
+import { s3BundlePrefix } from '../../../src/dags/bundle.js';
 import { componentPermissions, type ComponentPermissions } from '../../../src/infra/permissions.js';
 import { pascal } from '../../../src/infra/identity.js';
 import { testConfig } from './config-fixture.js';
@@ -82,6 +83,40 @@ describe('identity', () => {
           assert.equal(text.includes(`:secret:airflow-aws/demo/${s}/*`), p.secrets.includes(s), `${c} reads ${s}`);
         }
         assert.ok(!text.includes('airflow-aws/demo/database'), `${c} cannot read the database secret`);
+      }
+    }
+  });
+
+  it('limits DAG bundle access to reading the dags/ prefix, which covers every call S3DagBundle makes', () => {
+    const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+    // The provider lists the parent level ("dags/", its existence check of dags/s3_dags) and the bundle prefix
+    // (the sync), then reads each object under it.
+    const prefix = s3BundlePrefix();
+    const listed = ['dags/', prefix];
+    const read = `${prefix}etl/daily.py`;
+    for (const config of ['dags: {source: s3}', 'dags: {source: s3}\nairflow: {executor: LocalExecutor}']) {
+      const { template } = synth(config);
+      const policies = resourcesOf(template, 'AWS::IAM::Policy');
+      for (const c of COMPONENTS) {
+        const p = componentPermissions(c, testConfig(config));
+        const policy = Object.values(policies).find((x) => JSON.stringify(x.Properties['Roles']).includes(roleId(template, c)))!;
+        const statements = (policy.Properties['PolicyDocument'] as { Statement: any[] }).Statement;
+        const dags = statements.filter((s) => JSON.stringify(s).includes('dags/'));
+        if (!p.readDags) {
+          assert.deepEqual(dags, [], `${c} has no access to DAG bundles`);
+          continue;
+        }
+        const list = dags.find((s) => s.Action === 's3:ListBucket');
+        const get = dags.find((s) => s.Action === 's3:GetObject');
+        assert.equal(dags.length, 2, `${c}: one list and one read statement, nothing that writes`);
+        const listPrefixes: string[] = list.Condition.StringLike['s3:prefix'];
+        assert.deepEqual(listPrefixes, ['dags/*'], `${c}: listing only under dags/`);
+        for (const l of listed) assert.ok(listPrefixes.some((g) => glob(g, l)), `${c} may list ${l}`);
+        assert.ok(!listPrefixes.some((g) => glob(g, '')), `${c} may not list the bucket root`);
+        assert.ok(!listPrefixes.some((g) => glob(g, 'logs/')), `${c} may not list logs/ through the DAG statement`);
+        const objects = JSON.stringify(get.Resource);
+        assert.match(objects, /"\/dags\/\*"\]/, `${c}: objects under dags/ only`);
+        assert.ok(glob('dags/*', read), `${c} may read ${read}`);
       }
     }
   });

@@ -92,7 +92,7 @@ describe('remote task logs in the manifests', () => {
   it('renders remote logging in synth output with a marked placeholder bucket and the configured endpoint', () => {
     const cfg = config({ storage: { endpointUrl: 'https://s3.internal.example:9000' } });
     const cm = find<V1ConfigMap>(buildApp(offlineInputs(cfg)), 'ConfigMap', 'airflow-config').data!;
-    assert.equal(cm['AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER'], `s3://${PLACEHOLDERS.logBucket}/logs`);
+    assert.equal(cm['AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER'], `s3://${PLACEHOLDERS.bucket}/logs`);
     assert.equal((JSON.parse(cm[REMOTE_LOG_CONN_ENV]!) as { extra: { endpoint_url: string } }).extra.endpoint_url, 'https://s3.internal.example:9000');
   });
 });
