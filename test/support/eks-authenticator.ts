@@ -15,12 +15,9 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { DescribeAccessEntryCommand, EKSClient, ListAssociatedAccessPoliciesCommand } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { selfSignedLoopbackCert } from './tls.js';
 
 export const CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 const TOKEN_PREFIX = 'k8s-aws-v1.';
@@ -52,7 +49,7 @@ interface Verdict {
 }
 
 export async function startEksAuthenticator(o: EksAuthenticatorOptions): Promise<EksAuthenticator> {
-  const { key, cert } = selfSignedCertificate();
+  const { key, cert } = selfSignedLoopbackCert();
   const decisions: string[] = [];
 
   const review = async (token: string): Promise<Verdict> => {
@@ -177,18 +174,4 @@ async function principalOf(arn: string, iam: IAMClient): Promise<string> {
   if (!m) return arn;
   const role = await iam.send(new GetRoleCommand({ RoleName: m[3] }));
   return role.Role?.Arn ?? arn;
-}
-
-function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'eks-authn-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    return { key: readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

@@ -4,15 +4,12 @@
  * EKS endpoint (no AWS here), answering just enough discovery for KubernetesObjectApi.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EksTokenProvider, eksKubeConfig } from '../../../src/adapters/aws/eks-token.js';
 import { KubeClient } from '../../../src/adapters/kube/client.js';
+import { selfSignedLoopbackCert } from '../../support/tls.js';
 
 describe('EKS authentication on the wire', () => {
   let server: https.Server;
@@ -22,15 +19,9 @@ describe('EKS authentication on the wire', () => {
 
   before(async () => {
     // A self-signed serving certificate, trusted through the kubeconfig's CA data as EKS's would be.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'eks-auth-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    certPem = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    const key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
-    rmSync(dir, { recursive: true, force: true });
+    const tls = selfSignedLoopbackCert();
+    certPem = tls.cert;
+    const key = tls.key;
     server = https.createServer({ key, cert: certPem }, (req, res) => {
       seen.push(String(req.headers.authorization ?? ''));
       res.setHeader('content-type', 'application/json');

@@ -8,11 +8,10 @@
  *   kubectl succeeds, and the header is the EKS token for this cluster, signed with the credentials kubectl passed on.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
@@ -20,6 +19,7 @@ import { parse } from 'yaml';
 import { CLI, runCli, tempDir } from '../../support/cli.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
+import { selfSignedLoopbackCert } from '../../support/tls.js';
 import { startCluster } from './cluster.js';
 
 interface ExecUser {
@@ -57,21 +57,6 @@ function kubectl(bin: string, args: readonly string[], env: NodeJS.ProcessEnv): 
   });
 }
 
-/** A self-signed serving certificate for 127.0.0.1, trusted through the stack's CA output as EKS's would be. */
-function selfSignedCert(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    return { key: readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 describe('airflow-aws kubeconfig + kubectl exec plugin', () => {
   let cluster: KubeTestCluster;
   let moto: MotoServer;
@@ -81,7 +66,7 @@ describe('airflow-aws kubeconfig + kubectl exec plugin', () => {
   const projects: Record<string, string> = {};
 
   before(async () => {
-    const { key, cert } = selfSignedCert();
+    const { key, cert } = selfSignedLoopbackCert();
     recorder = https.createServer({ key, cert }, (req, res) => {
       authorizations.push(String(req.headers.authorization ?? ''));
       res.setHeader('content-type', 'application/json');
