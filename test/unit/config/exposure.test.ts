@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse, problemsOf } from './support.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
-import { parseConfig } from '../../../src/config/load.js';
-import { ConfigError } from '../../../src/config/problems.js';
 import { networkAddress } from '../../../src/config/rules.js';
 
-const parse = (text: string) => parseConfig(text, 'test.yaml', '/project');
-const problemsOf = (text: string) => {
-  try {
-    parse(text);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail('expected the config to be rejected');
-};
 
 const BASE = 'name: demo\nregion: eu-west-1\n';
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';

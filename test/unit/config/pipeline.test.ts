@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse, problemsOf } from './support.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
-import { parseConfig } from '../../../src/config/load.js';
 import { ConfigError, formatPath } from '../../../src/config/problems.js';
 import { closestFirst, likelyTypo } from '../../../src/text/similarity.js';
 import { instanceArchitecture } from '../../../src/config/rules.js';
 import { starterConfig } from '../../../src/config/starter.js';
 
-const parse = (text: string) => parseConfig(text, 'test.yaml', '/project');
-const problemsOf = (text: string) => {
-  try {
-    parse(text);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail('expected the config to be rejected');
-};
 
 describe('config defaults', () => {
   it('fills every section from a two-line file', () => {
