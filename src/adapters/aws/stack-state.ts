@@ -16,10 +16,16 @@ import { DEPLOYMENT_TAG } from '../../infra/names.js';
 import { interrupted, sleep } from '../kube/client.js';
 
 export interface StackState {
+  /** The stack's ARN. */
+  readonly id?: string;
   readonly status: string;
   readonly reason?: string;
   readonly terminationProtection: boolean;
   readonly deploymentTag?: string;
+  /** Every stack-level tag (the deployment tag among them). */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly notificationArns: readonly string[];
+  readonly parameterKeys: readonly string[];
   readonly outputs: Readonly<Record<string, string>>;
   readonly lastEvent?: { readonly time?: Date; readonly resource: string; readonly status: string; readonly reason?: string };
 }
@@ -31,7 +37,12 @@ export interface FailedResource {
   readonly reason: string;
 }
 
-export async function readStack(cfn: CloudFormationClient, stackName: string): Promise<StackState | undefined> {
+export interface ReadStackOptions {
+  /** Also read the newest stack event (one more call; `status` shows it, `up` does not need it). @default true */
+  readonly lastEvent?: boolean;
+}
+
+export async function readStack(cfn: CloudFormationClient, stackName: string, o: ReadStackOptions = {}): Promise<StackState | undefined> {
   let stack: Stack | undefined;
   try {
     stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
@@ -42,13 +53,16 @@ export async function readStack(cfn: CloudFormationClient, stackName: string): P
   }
   if (!stack?.StackStatus) return undefined;
   const tag = stack.Tags?.find((t) => t.Key === DEPLOYMENT_TAG)?.Value;
-  const events = await recentEvents(cfn, stackName, 1);
-  const last = events[0];
+  const last = o.lastEvent === false ? undefined : (await recentEvents(cfn, stackName, 1))[0];
   return {
+    ...(stack.StackId ? { id: stack.StackId } : {}),
     status: stack.StackStatus,
     ...(stack.StackStatusReason ? { reason: stack.StackStatusReason } : {}),
     terminationProtection: Boolean(stack.EnableTerminationProtection),
     ...(tag ? { deploymentTag: tag } : {}),
+    tags: Object.fromEntries((stack.Tags ?? []).flatMap((t) => (t.Key !== undefined ? [[t.Key, t.Value ?? '']] : []))),
+    notificationArns: stack.NotificationARNs ?? [],
+    parameterKeys: (stack.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])),
     outputs: Object.fromEntries((stack.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : []))),
     ...(last
       ? {
@@ -122,3 +136,4 @@ export async function deleteStack(cfn: CloudFormationClient, stackName: string, 
     throw new Error(`stack ${stackName} was not deleted: ${settled.status}${settled.reason ? ` (${settled.reason})` : ''}`);
   }
 }
+

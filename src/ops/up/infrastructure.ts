@@ -3,22 +3,21 @@
  * (dangerous replacements flagged); does itself by first settling whatever state an earlier run left (see
  * stack-resume.ts), then deploying through change sets with per-resource progress.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { cloudFormationClient, deployedTemplate } from '../../adapters/aws/cloudformation.js';
 import { awsUserError } from '../../adapters/aws/errors.js';
-import { deployStack, type StackActivity } from '../../adapters/aws/stack-deployer.js';
+import { deployStack, synthesizeForDeploy, type StackActivity } from '../../adapters/aws/stack-deployer.js';
 import { deleteStack, failedResources, readStack, waitUntilSettled, type StackState } from '../../adapters/aws/stack-state.js';
-import { ensureTemplateBucket, s3Client, templateBucketName } from '../../adapters/aws/template-bucket.js';
 import { interrupted } from '../../adapters/kube/client.js';
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
+import { STACK_OUTPUTS, stackName, templateBucketName } from '../../config/naming.js';
 import { decodePause, PAUSE_TAG, pauseGuard } from '../pause/record.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import { synthesizeTemplates } from '../../infra/synthesize.js';
+import type { SynthesizedAssembly } from '../../infra/synthesize.js';
 import { dangerousChanges, diffStack, formatStackDiff, STATEFUL_TYPES } from '../../plan/infra-diff.js';
 import type { Step, StepDescription, StepReporter } from '../steps.js';
 import type { UpContext } from './context.js';
+import { deployIsNoOp } from './stack-noop.js';
 import { decideStackAction, type StackAction } from './stack-resume.js';
 
 /** The resources that take minutes: named while they run so a long wait never looks like a hang. */
@@ -35,11 +34,11 @@ export const infrastructureStep: Step<UpContext> = {
 
   async describe(ctx) {
     const name = stackName(ctx.config);
-    const [synth] = synthesizeTemplates(ctx.config);
-    if (!synth) throw new Error('synthesis produced no stack');
     const cfn = client(ctx);
     try {
-      const found = await readStack(cfn, name).catch((e: unknown) => {
+      // Synthesized once per run, with the deploy's own synthesizer: run() deploys this very assembly.
+      const synth = await assembly(ctx);
+      const found = await readStack(cfn, name, { lastEvent: false }).catch((e: unknown) => {
         throw awsUserError(e, { action: `reading stack ${name}`, region: ctx.region });
       });
       const action = decideStackAction(found && toFound(found), ctx.config.name, name);
@@ -76,38 +75,69 @@ export const infrastructureStep: Step<UpContext> = {
     const name = stackName(ctx.config);
     const cfn = client(ctx);
     try {
-      const account = await callerAccount(ctx);
-      ctx.found.account = account;
-      const bucket = templateBucketName(account, ctx.region);
-      const s3 = s3Client({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
-      try {
-        if ((await ensureTemplateBucket(s3, bucket, ctx.region)) === 'created') report.info(`created the template bucket ${bucket}`);
-      } catch (e) {
-        throw awsUserError(e, { action: `creating the template bucket ${bucket}`, region: ctx.region });
-      } finally {
-        s3.destroy();
-      }
-
-      const existing = await readStack(cfn, name);
+      const synth = await assembly(ctx);
+      const existing = await readStack(cfn, name, { lastEvent: false });
       if (existing) await refuseIfPaused(ctx, name, existing.outputs);
-      const settled = await settleStack(ctx, cfn, name, report);
-      const result = await deployWithProgress(ctx, cfn, name, bucket, report, settled);
+      const settled = await settleStack(ctx, cfn, name, report, existing);
+      if (settled.kind === 'update') {
+        // The toolkit's own no-op test, made without loading the toolkit or creating a change set.
+        const verdict = deployIsNoOp(synth, { ...settled.stack, template: await deployedTemplate(cfn, name) });
+        if (verdict.noOp) {
+          ctx.found.outputs = settled.stack.outputs;
+          return { changed: false, summary: 'no changes', data: { stackName: name, stackArn: settled.stack.id } };
+        }
+      }
+      await ensureBucket(ctx, report);
+      const result = await deployWithProgress(ctx, cfn, name, synth, report, settled.kind);
       ctx.found.outputs = result.outputs;
       return {
         changed: !result.noChanges,
-        summary: result.noChanges ? 'no changes' : `stack ${name} ${settled === 'create' ? 'created' : 'updated'}`,
+        summary: result.noChanges ? 'no changes' : `stack ${name} ${settled.kind === 'create' ? 'created' : 'updated'}`,
         data: { stackName: name, stackArn: result.stackArn },
       };
     } finally {
       cfn.destroy();
+      disposeAssembly(ctx);
     }
   },
 };
+
+/**
+ * The cloud assembly of this run, synthesized on first use (the plan's describe, or run() when nothing described
+ * it) and shared by both: the template the plan showed is the template deployed.
+ */
+async function assembly(ctx: UpContext): Promise<SynthesizedAssembly> {
+  if (!ctx.found.assembly) {
+    ctx.found.account ??= await callerAccount(ctx);
+    ctx.found.assembly = synthesizeForDeploy(ctx.config, templateBucketName(ctx.found.account, ctx.region));
+  }
+  return ctx.found.assembly;
+}
+
+/** Removes the run's cloud assembly directory; the CLI calls it too when the plan is not applied. */
+export function disposeAssembly(ctx: UpContext): void {
+  ctx.found.assembly?.dispose();
+  delete ctx.found.assembly;
+}
+
+async function ensureBucket(ctx: UpContext, report: StepReporter): Promise<void> {
+  const { ensureTemplateBucket, s3Client } = await import('../../adapters/aws/template-bucket.js');
+  const bucket = templateBucketName(ctx.found.account ?? (await callerAccount(ctx)), ctx.region);
+  const s3 = s3Client({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
+  try {
+    if ((await ensureTemplateBucket(s3, bucket, ctx.region)) === 'created') report.info(`created the template bucket ${bucket}`);
+  } catch (e) {
+    throw awsUserError(e, { action: `creating the template bucket ${bucket}`, region: ctx.region });
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** `up` never silently undoes a pause (nodes at 0, database stopped): resume is the way back. */
 async function refuseIfPaused(ctx: UpContext, name: string, outputs: Readonly<Record<string, string>>): Promise<void> {
   const clusterName = outputs[STACK_OUTPUTS.clusterName];
   if (!clusterName) return;
+  const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
   const eks = new EKSClient({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
   try {
     const tags = await eks
@@ -164,16 +194,24 @@ async function callerAccount(ctx: UpContext): Promise<string> {
 }
 
 /** Leaves the stack in a state a change set can start from, or stops with the reason. */
-async function settleStack(ctx: UpContext, cfn: CloudFormationClient, name: string, report: StepReporter): Promise<'create' | 'update'> {
-  for (;;) {
-    const found = await readStack(cfn, name);
+async function settleStack(
+  ctx: UpContext,
+  cfn: CloudFormationClient,
+  name: string,
+  report: StepReporter,
+  first: StackState | undefined,
+): Promise<{ readonly kind: 'create' } | { readonly kind: 'update'; readonly stack: StackState }> {
+  // The caller has just read the stack: decide from that read first, and read again only after a change.
+  let found = first;
+  for (let reread = false; ; reread = true) {
+    if (reread) found = await readStack(cfn, name, { lastEvent: false });
     const action = decideStackAction(found && toFound(found), ctx.config.name, name);
     switch (action.kind) {
       case 'create':
-        return 'create';
+        return { kind: 'create' };
       case 'update':
         if (action.note) report.warn(action.note);
-        return 'update';
+        return { kind: 'update', stack: found! };
       case 'refuse':
         throw new UserError(action.why, { code: action.code, hint: action.hint, ...(action.code === 'STACK_NOT_OURS' ? { exitCode: EXIT_BAD_INPUT } : {}) });
       case 'wait':
@@ -215,7 +253,7 @@ async function deployWithProgress(
   ctx: UpContext,
   cfn: CloudFormationClient,
   name: string,
-  bucket: string,
+  synth: SynthesizedAssembly,
   report: StepReporter,
   kind: 'create' | 'update',
 ) {
@@ -253,13 +291,7 @@ async function deployWithProgress(
   });
   try {
     return await Promise.race([
-      deployStack({
-        config: ctx.config,
-        region: ctx.region,
-        credentials: ctx.credentials,
-        templateBucket: bucket,
-        onActivity,
-      }),
+      deployStack({ assembly: synth, region: ctx.region, credentials: ctx.credentials, onActivity }),
       aborted,
     ]);
   } catch (e) {
