@@ -35,9 +35,17 @@
     (<stack>-snapshot-<logicalid>-<suffix>), as on AWS; moto deletes it without one. Other resources moto fails to
     delete (its own gaps, e.g. a VPC with a NAT gateway) are forgotten by the stack, as AWS would have deleted them.
     The rollback of a failed create (7) removes the instance without a snapshot, as this server did before 10–12.
+13. CancelUpdateStack (moto has no such call): a stack in UPDATE_IN_PROGRESS rolls back to its last template, with
+    the events AWS writes (UPDATE_ROLLBACK_IN_PROGRESS "Resource update cancelled", then UPDATE_ROLLBACK_COMPLETE);
+    in any other status it answers ValidationError, as AWS does for a create or a finished update
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CancelUpdateStack.html).
+14. Test switch, off unless MOTO_HOLD_UPDATES=1 is in the server's environment: ExecuteChangeSet of an update leaves
+    the stack in UPDATE_IN_PROGRESS without applying it, as a long update on AWS stays there for minutes (moto
+    applies every change set at once). It stays so until CancelUpdateStack (13). For the Ctrl-C tests of `up`.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
 import json
+import os
 import sys
 
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
@@ -365,10 +373,19 @@ def apply_change_set(self):
 _moto_execute_change_set = CloudFormationBackend.execute_change_set
 
 
+HOLD_UPDATES = os.environ.get("MOTO_HOLD_UPDATES") == "1"
+
+
 def execute_change_set(self, change_set_name, stack_name=None):
     change_set = self.change_sets.get(change_set_name) or next(
         (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
     )
+    if HOLD_UPDATES and change_set is not None and change_set.change_set_type == "UPDATE":  # see 14
+        stack = self.stacks[change_set.stack_id]
+        stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.status = "UPDATE_IN_PROGRESS"
+        change_set.execution_status = "EXECUTE_IN_PROGRESS"
+        return None
     try:
         return _moto_execute_change_set(self, change_set_name, stack_name)
     except Exception as error:  # moto raises whatever the failing resource's backend raised
@@ -408,6 +425,19 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack._add_stack_event(final)
         stack.status = final
         change_set.execution_status = "EXECUTE_FAILED"
+
+
+def cancel_update_stack(self):  # see 13
+    name = self._get_param("StackName")
+    stack = self.cloudformation_backend.get_stack(name)
+    if stack.status != "UPDATE_IN_PROGRESS":
+        raise ValidationError(name, message=f"CancelUpdateStack cannot be called from current stack status {stack.status}")
+    # The held change set was never applied: the stack's template and resources are still the last good ones.
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason="Resource update cancelled")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    return EmptyResult()
 
 
 _moto_stack_delete = Stack.delete
@@ -530,6 +560,7 @@ CloudFormationBackend.describe_change_set = describe_change_set
 CloudFormationBackend.delete_change_set = delete_change_set
 Stack.delete = delete_stack_resources
 CloudFormationBackend.execute_change_set = execute_change_set
+CloudFormationResponse.cancel_update_stack = cancel_update_stack
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -4,6 +4,7 @@
  * deleting a stack whose first create failed, and waiting while CloudFormation is busy.
  */
 import {
+  CancelUpdateStackCommand,
   CloudFormationClient,
   DeleteStackCommand,
   DescribeStackEventsCommand,
@@ -137,3 +138,47 @@ export async function deleteStack(cfn: CloudFormationClient, stackName: string, 
   }
 }
 
+/**
+ * Asks CloudFormation to stop an update in progress; it then rolls the stack back to its last template. Valid
+ * only in UPDATE_IN_PROGRESS: for any other status CloudFormation answers ValidationError, which this returns as
+ * 'not-cancellable' (the update may just have ended).
+ */
+export async function cancelUpdate(cfn: CloudFormationClient, stackName: string): Promise<'cancelled' | 'not-cancellable'> {
+  try {
+    await cfn.send(new CancelUpdateStackCommand({ StackName: stackName }));
+    return 'cancelled';
+  } catch (e) {
+    if ((e as { name?: string }).name === 'ValidationError') return 'not-cancellable';
+    throw e;
+  }
+}
+
+export interface FollowOptions extends Omit<WaitOptions, 'onWait'> {
+  /** Each stack event newer than `since`, oldest first. */
+  readonly onEvent: (e: { readonly resource: string; readonly type: string; readonly status: string; readonly reason?: string }) => void;
+  readonly since: Date;
+}
+
+/** Reports the stack's events as they come until it leaves every *_IN_PROGRESS status; returns its settled state. */
+export async function followUntilSettled(cfn: CloudFormationClient, stackName: string, o: FollowOptions): Promise<StackState | undefined> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    // Status first, then events: the events that settled the stack are reported before it returns.
+    const s = await readStack(cfn, stackName, { lastEvent: false });
+    const events = s ? await recentEvents(cfn, stackName, 100) : [];
+    for (const e of events.reverse()) {
+      if (!e.EventId || seen.has(e.EventId) || (e.Timestamp && e.Timestamp < o.since)) continue;
+      seen.add(e.EventId);
+      o.onEvent({
+        resource: e.LogicalResourceId ?? '',
+        type: e.ResourceType ?? '',
+        status: e.ResourceStatus ?? '',
+        ...(e.ResourceStatusReason ? { reason: e.ResourceStatusReason } : {}),
+      });
+    }
+    if (!s || !s.status.endsWith('_IN_PROGRESS') || Date.now() > deadline) return s;
+    if (o.signal?.aborted) throw interrupted();
+    await sleep(o.pollMs ?? 5_000, o.signal);
+  }
+}

@@ -8,8 +8,15 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { cloudFormationClient, deployedTemplate } from '../../adapters/aws/cloudformation.js';
 import { awsUserError } from '../../adapters/aws/errors.js';
 import { deployStack, synthesizeForDeploy, type StackActivity } from '../../adapters/aws/stack-deployer.js';
-import { deleteStack, failedResources, readStack, waitUntilSettled, type StackState } from '../../adapters/aws/stack-state.js';
-import { interrupted } from '../../adapters/kube/client.js';
+import {
+  cancelUpdate,
+  deleteStack,
+  failedResources,
+  followUntilSettled,
+  readStack,
+  waitUntilSettled,
+  type StackState,
+} from '../../adapters/aws/stack-state.js';
 import { STACK_OUTPUTS, stackName, templateBucketName } from '../../config/naming.js';
 import { decodePause, PAUSE_TAG, pauseGuard } from '../pause/record.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
@@ -17,6 +24,7 @@ import type { SynthesizedAssembly } from '../../infra/synthesize.js';
 import { dangerousChanges, diffStack, formatStackDiff, STATEFUL_TYPES } from '../../plan/infra-diff.js';
 import type { Step, StepDescription, StepReporter } from '../steps.js';
 import type { UpContext } from './context.js';
+import { decideOnInterrupt } from './stack-interrupt.js';
 import { deployIsNoOp } from './stack-noop.js';
 import { decideStackAction, type StackAction } from './stack-resume.js';
 
@@ -258,7 +266,10 @@ async function deployWithProgress(
   kind: 'create' | 'update',
 ) {
   const slowSince = new Map<string, { label: string; since: number }>();
+  let interruptedAt: number | undefined;
   const onActivity = (a: StackActivity) => {
+    // After Ctrl-C the toolkit still polls in the background; its lines would cut into the question and the rollback.
+    if (interruptedAt !== undefined) return;
     const counts = a.done !== undefined ? { done: a.done, ...(a.total !== undefined ? { total: a.total } : {}) } : undefined;
     const label = SLOW_RESOURCES[a.type];
     if (label && a.status.endsWith('_IN_PROGRESS') && !slowSince.has(a.logicalId)) {
@@ -279,12 +290,9 @@ async function deployWithProgress(
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => {
-      report.warn(
-        kind === 'create'
-          ? `CloudFormation keeps creating stack ${name} on its own; the next \`airflow-aws up\` waits for it and continues`
-          : `CloudFormation keeps updating stack ${name} on its own; the next \`airflow-aws up\` waits for it and continues. To stop it instead: aws cloudformation cancel-update-stack --stack-name ${name}`,
-      );
-      reject(interrupted());
+      interruptedAt = Date.now();
+      clearInterval(heartbeat);
+      onInterrupt(ctx, cfn, name, kind, report).then(reject, reject);
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -308,6 +316,53 @@ async function deployWithProgress(
     clearInterval(heartbeat);
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Ctrl-C while CloudFormation works: offers to cancel an update (on a terminal), otherwise says what goes on and
+ * how to continue. Resolves to the error the step ends with. A second Ctrl-C ends the process at once: the first
+ * one removed the CLI's handler, and at the question the prompter turns it into INTERRUPTED.
+ */
+async function onInterrupt(ctx: UpContext, cfn: CloudFormationClient, name: string, kind: 'create' | 'update', report: StepReporter): Promise<UserError> {
+  const now = await readStack(cfn, name, { lastEvent: false }).catch(() => 'unknown' as const);
+  // Unreadable (network gone): say what is known from the operation that was started.
+  const status = now === 'unknown' ? (kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS') : now?.status;
+  const choice = decideOnInterrupt({ stackName: name, status, interactive: ctx.prompt.interactive });
+  const leave = (lines: readonly string[]) => {
+    for (const l of lines) report.warn(l);
+    return new UserError(`interrupted: ${lines[0]}`, { code: 'INTERRUPTED', exitCode: 130, details: lines.slice(1) });
+  };
+  if (choice.kind === 'leave') return leave(choice.lines);
+  if (!(await ctx.prompt.confirm(choice.question, { afterInterrupt: true }))) return leave(choice.leave);
+
+  const since = new Date(Date.now() - 5_000);
+  report.progress(`cancelling the update of stack ${name}`);
+  if ((await cancelUpdate(cfn, name)) === 'not-cancellable') {
+    const s = await readStack(cfn, name, { lastEvent: false });
+    // It ended or moved on meanwhile (e.g. to its cleanup): say what it does now.
+    const again = decideOnInterrupt({ stackName: name, status: s?.status, interactive: false });
+    return leave(['the update can no longer be cancelled', ...(again.kind === 'leave' ? again.lines : again.leave)]);
+  }
+  // No abort signal here: it has fired already, and a second Ctrl-C ends the process anyway.
+  const settled = await followUntilSettled(cfn, name, {
+    since,
+    timeoutMs: ctx.timeoutMs,
+    onEvent: (e) => report.progress(`${e.status} ${e.resource} (${e.type})${e.reason && e.status.endsWith('FAILED') ? `: ${e.reason}` : ''}`),
+  });
+  const final = settled?.status ?? 'absent';
+  if (final === 'UPDATE_ROLLBACK_COMPLETE') {
+    return new UserError(`interrupted: the update of stack ${name} was cancelled and rolled back`, {
+      code: 'UPDATE_CANCELLED',
+      exitCode: 130,
+      hint: 'the stack is as it was before this run; `airflow-aws up` applies the changes again',
+    });
+  }
+  const next = decideStackAction(settled && toFound(settled), ctx.config.name, name);
+  return new UserError(`interrupted: the update of stack ${name} was cancelled; the stack is ${final}${settled?.reason ? ` (${settled.reason})` : ''}`, {
+    code: 'UPDATE_CANCELLED',
+    exitCode: 130,
+    hint: next.kind === 'refuse' ? next.hint : 'run `airflow-aws up` again: it continues from this state',
+  });
 }
 
 function minutes(ms: number): string {
