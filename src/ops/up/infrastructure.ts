@@ -328,12 +328,11 @@ async function onInterrupt(ctx: UpContext, cfn: CloudFormationClient, name: stri
   // Unreadable (network gone): say what is known from the operation that was started.
   const status = now === 'unknown' ? (kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS') : now?.status;
   const choice = decideOnInterrupt({ stackName: name, status, interactive: ctx.prompt.interactive });
-  const leave = (lines: readonly string[]) => {
-    for (const l of lines) report.warn(l);
-    return new UserError(`interrupted: ${lines[0]}`, { code: 'INTERRUPTED', exitCode: 130, details: lines.slice(1) });
-  };
+  // Said once, by the CLI's error mapping: the first line as the error, the rest (how to watch, resume) under it.
+  const leave = (lines: readonly string[]) => new UserError(`interrupted: ${lines[0]}`, { code: 'INTERRUPTED', exitCode: 130, details: lines.slice(1) });
   if (choice.kind === 'leave') return leave(choice.lines);
-  if (!(await ctx.prompt.confirm(choice.question, { afterInterrupt: true }))) return leave(choice.leave);
+  // A second Ctrl-C at the question (or a terminal gone) means: leave it running, and stop now.
+  if (!(await ctx.prompt.confirm(choice.question, { afterInterrupt: true }).catch(() => false))) return leave(choice.leave);
 
   const since = new Date(Date.now() - 5_000);
   report.progress(`cancelling the update of stack ${name}`);
