@@ -75,3 +75,11 @@ export const STACK_OUTPUTS = {
   /** One per component: e.g. RoleArnScheduler. */
   roleArn: (c: Component) => `RoleArn${c.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`,
 } as const;
+
+/**
+ * The tool's template bucket (src/adapters/aws/template-bucket.ts). S3 names are global: the account id keeps ours
+ * from colliding with anyone else's. Here, not in the adapter, so that naming it does not load the S3 client.
+ */
+export function templateBucketName(account: string, region: string): string {
+  return `airflow-aws-templates-${account}-${region}`;
+}
