@@ -9,7 +9,8 @@ import { checkShape, healthSchema } from '../../dev/api-shapes.js';
 import { API_PORT, basePath } from '../../k8s/airflow-config.js';
 import { isExposed, LB_ANNOTATIONS } from '../../k8s/exposure.js';
 import { deploymentName, labelSelector, NAMES, selectorLabels, type KubeComponent } from '../../k8s/labels.js';
-import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type LoadBalancerEndpoint, type NodeCounts, type TaskPodCounts } from '../../status/model.js';
+import { explainPod } from '../../k8s/pod-outcome.js';
+import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type LoadBalancerEndpoint, type NodeCounts, type TaskPodCounts, type TaskPodProblem } from '../../status/model.js';
 import type { KubeClient } from './client.js';
 import { isApiError, networkCode, statusOf } from './errors.js';
 
@@ -62,7 +63,31 @@ async function taskPods(client: KubeClient, config: ResolvedConfig): Promise<Tas
     await client.call(`list task pods in ${ns}`, () => client.core.listNamespacedPod({ namespace: ns, labelSelector: labelSelector(selectorLabels(config, 'worker')) }))
   ).items;
   const phase = (p: string): number => pods.filter((x) => x.status?.phase === p).length;
-  return { running: phase('Running'), queued: phase('Pending'), succeeded: phase('Succeeded'), failed: phase('Failed') };
+  return { running: phase('Running'), queued: phase('Pending'), succeeded: phase('Succeeded'), failed: phase('Failed'), problems: taskPodProblems(pods) };
+}
+
+/** Each task pod's outcome when it went wrong, newest first; the task instance from the executor's raw-value annotations. */
+export function taskPodProblems(pods: readonly V1Pod[]): TaskPodProblem[] {
+  const created = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+  return [...pods]
+    .sort((a, b) => created(b) - created(a))
+    .flatMap((p) => {
+      const outcome = explainPod(p, 'base');
+      if (!outcome) return [];
+      const a = p.metadata?.annotations ?? {};
+      const tryNumber = Number.parseInt(a['try_number'] ?? '', 10);
+      return [
+        {
+          pod: p.metadata?.name ?? '?',
+          ...(a['dag_id'] ? { dagId: a['dag_id'] } : {}),
+          ...(a['task_id'] ? { taskId: a['task_id'] } : {}),
+          ...(a['run_id'] ? { runId: a['run_id'] } : {}),
+          ...(Number.isFinite(tryNumber) ? { tryNumber } : {}),
+          kind: outcome.kind,
+          text: outcome.text,
+        },
+      ];
+    });
 }
 
 /** Ready nodes, in total and per managed node group; undefined when the identity may not list nodes. */
@@ -174,7 +199,7 @@ export async function readKubeStatus(
   const namespace = await client.call(`read Namespace ${ns}`, () => client.core.readNamespace({ name: ns }), true);
   const base = { where, namespace: ns };
   if (!namespace) {
-    return { ...base, namespaceExists: false, components: [], tasks: { running: 0, queued: 0, succeeded: 0, failed: 0 }, health: { reachable: false, error: 'no namespace' } };
+    return { ...base, namespaceExists: false, components: [], tasks: { running: 0, queued: 0, succeeded: 0, failed: 0, problems: [] }, health: { reachable: false, error: 'no namespace' } };
   }
   const [comps, tasks, nodeCounts, endpoint] = await Promise.all([
     Promise.all(components.map((c) => component(client, config, c))),

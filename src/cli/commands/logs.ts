@@ -49,6 +49,13 @@ function taskRef(o: LogsFlags): TaskRef | undefined {
   return { dagId: o.dag, runId: o.run, taskId: o.task, ...(o.try !== undefined ? { tryNumber: o.try } : {}) };
 }
 
+function reportOutcomes(ctx: CommandContext, outcomes: readonly { readonly pod: string; readonly text: string; readonly hint?: string | undefined }[]): void {
+  for (const o of outcomes) {
+    ctx.out.warn(`task pod ${o.pod}: ${o.text}`);
+    if (o.hint) ctx.out.info(o.hint);
+  }
+}
+
 export async function logsCommand(ctx: CommandContext, component: string | undefined, o: LogsFlags): Promise<number> {
   const config = await ctx.config();
   const ref = taskRef(o);
@@ -71,9 +78,11 @@ export async function logsCommand(ctx: CommandContext, component: string | undef
   const target = await resolveCluster(ctx, config, o);
   const ns = config.kubernetes.namespace;
   const { streamLogs } = await import('../../adapters/kube/pod-logs.js');
-  const { componentLogSources, taskLogSources } = await import('../../adapters/kube/log-sources.js');
+  const { componentLogSources, taskLogSources, taskOutcomeHint } = await import('../../adapters/kube/log-sources.js');
 
   let sources: LogSource[];
+  // Why a task pod went wrong (OOM kill, exit code, eviction), told after its log: the log alone often ends mid-line.
+  let outcomes: { readonly pod: string; readonly text: string; readonly hint?: string | undefined }[] = [];
   if (ref) {
     let found: Awaited<ReturnType<typeof taskLogSources>>;
     try {
@@ -86,6 +95,7 @@ export async function logsCommand(ctx: CommandContext, component: string | undef
       throw store ? new UserError(`${e.message}, and no log of it in ${logLocation(store, ref)}`, { code: e.code, ...(e.hint ? { hint: e.hint } : {}) }) : e;
     }
     sources = found.sources;
+    outcomes = found.outcomes.map((o) => ({ pod: o.pod, text: o.outcome.text, hint: taskOutcomeHint(o.outcome) }));
     const pods = found.matches.map((m) => `${m.name}${m.phase ? ` (${m.phase})` : ''}`).join(', ');
     ctx.out.step(`task ${ref.taskId} try ${found.matches[0]?.tryNumber}: pod ${pods}`);
   } else {
@@ -115,8 +125,10 @@ export async function logsCommand(ctx: CommandContext, component: string | undef
   } catch (e) {
     // Ctrl-C is how -f ends: not an error.
     if (ctx.signal.aborted) return 0;
+    reportOutcomes(ctx, outcomes);
     throw e;
   }
+  reportOutcomes(ctx, outcomes);
   return 0;
 }
 

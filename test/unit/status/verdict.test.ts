@@ -21,7 +21,7 @@ const healthyKube = (over: Partial<KubeStatus> = {}): KubeStatus => ({
   namespace: 'airflow',
   namespaceExists: true,
   components: ['api-server', 'scheduler', 'dag-processor', 'triggerer'].map((c) => comp(c)),
-  tasks: { running: 2, queued: 1, succeeded: 0, failed: 0 },
+  tasks: { running: 2, queued: 1, succeeded: 0, failed: 0, problems: [] },
   health: {
     reachable: true,
     components: [
@@ -144,6 +144,23 @@ describe('status text', () => {
     assert.ok(lines.includes('  task pods      running 2, queued 1'), lines.join('\n'));
     assert.ok(lines.includes('  health scheduler healthy  (heartbeat 42 s ago)'), lines.join('\n'));
     assert.deepEqual(lines.slice(-2), ['Problems', '  - scheduler: 0/1 pods ready']);
+  });
+
+  it('lists task pods that went wrong under the counts, with their task instance, and keeps the verdict healthy', () => {
+    const problem = (i: number) => ({ pod: `oom-eat-${i}`, dagId: 'oom', taskId: 'eat', runId: 'manual__1', tryNumber: 1, kind: 'oom-killed', text: 'OOMKilled — exceeded the memory limit of 512Mi' });
+    const one = env({ kube: healthyKube({ tasks: { running: 0, queued: 0, succeeded: 1, failed: 0, problems: [problem(1), { pod: 'bare', kind: 'evicted', text: 'Evicted — low memory' }] } }) });
+    const lines = renderStatus(one, verdict(one), now);
+    // A task's own failure is the DAG's business, not the deployment's health.
+    assert.equal(verdict(one).state, 'healthy');
+    const at = lines.indexOf('  task pods      running 0, queued 0, succeeded 1');
+    assert.deepEqual(lines.slice(at + 1, at + 3), [
+      '  task pod       oom-eat-1 (oom.eat, run manual__1, try 1): OOMKilled — exceeded the memory limit of 512Mi',
+      '  task pod       bare: Evicted — low memory',
+    ]);
+    const many = env({ kube: healthyKube({ tasks: { running: 0, queued: 0, succeeded: 0, failed: 12, problems: Array.from({ length: 12 }, (_, i) => problem(i)) } }) });
+    const manyLines = renderStatus(many, verdict(many), now);
+    assert.equal(manyLines.filter((l) => l.startsWith('  task pod  ')).length, 10);
+    assert.ok(manyLines.includes('                 … and 2 more (status --json lists them all)'), manyLines.join('\n'));
   });
 
   it('says "nothing deployed" and where it looked', () => {
