@@ -37,8 +37,8 @@ export interface DeployStackRequest {
   readonly credentials: AwsCredentialIdentityProvider;
   readonly onActivity: (a: StackActivity) => void;
   readonly onDebug?: (line: string) => void;
-  /** Seconds between event polls. @default 5 */
-  readonly pollSeconds?: number;
+  /** Milliseconds between CloudFormation polls (events and stabilization). @default 2000, the CDK CLI's */
+  readonly pollMs?: number;
 }
 
 export interface DeployStackResult {
@@ -93,7 +93,8 @@ export async function deployStack(r: DeployStackRequest): Promise<DeployStackRes
   const result = await toolkit.deploy(source, {
     stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
     deploymentMethod: { method: 'change-set' },
-    stackEventPollingInterval: r.pollSeconds ?? 5,
+    // Milliseconds, not seconds: a bare 5 here polled DescribeStackEvents every 5 ms and would be throttled on AWS.
+    stackEventPollingInterval: r.pollMs ?? 2_000,
   });
   const stack = result.stacks[0];
   if (!stack) throw new Error('the CDK toolkit deployed no stack');
