@@ -56,8 +56,9 @@ export function terminalPrompter(signal?: AbortSignal): Prompter {
  */
 export async function askHidden(question: string, signal?: AbortSignal): Promise<string> {
   const muted = new Writable({ write: (_chunk, _enc, done) => done() });
-  process.stderr.write(question);
+  // The interface first: it puts the terminal in raw mode, so nothing typed after the question shows is echoed.
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  process.stderr.write(question);
   const ctrlC = new Promise<never>((_, reject) => rl.once('SIGINT', () => reject(interruptedAtQuestion())));
   try {
     return await Promise.race([rl.question('', signal ? { signal } : {}), ctrlC]);

@@ -6,12 +6,13 @@
  * resets a password in Airflow is proven with real Airflow in test/e2e/dev/native-fab.test.ts.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { USERS_MARKER, USERS_SCRIPT } from '../../../src/users/request.js';
-import { runCli, tempDir, type CliResult } from '../../support/cli.js';
+import { CLI, runCli, tempDir, type CliResult } from '../../support/cli.js';
 import { FAKE_POD, startFakeKubeExec, type ExecCall, type ExecReply, type FakeKubeExec } from '../../support/fake-kube-exec.js';
 
 const PASSWORD = `pw:${randomBytes(8).toString('hex')}/"é`;
@@ -29,6 +30,24 @@ async function fake(protocol?: 'v4.channel.k8s.io' | 'v5.channel.k8s.io'): Promi
 
 function users(args: string[], input: string, config = 'airflow-aws.yaml'): Promise<CliResult> {
   return runCli(['-c', config, 'users', ...args], { cwd: dir, input, killAfterMs: 60_000 });
+}
+
+/**
+ * The CLI on a pseudo-terminal (util-linux `script`), typing each answer once its prompt shows: a person at the
+ * keyboard. `script -e` exits with the command's code; `text` is everything the terminal showed.
+ */
+function onTerminal(args: string[], answers: [RegExp, string][]): Promise<{ code: number | null; text: string }> {
+  const child = spawn('script', ['-qec', [process.execPath, CLI, ...args].join(' '), '/dev/null'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  const pending = [...answers];
+  const onData = (d: Buffer): void => {
+    text += d.toString();
+    while (pending.length && pending[0]![0].test(text)) child.stdin.write(`${pending.shift()![1]}\r`);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, text }))));
 }
 
 const answer = (outcome: string, extra = ''): ExecReply => ({ exitCode: 0, stdout: `INFO - some log line\n${USERS_MARKER}{"outcome": "${outcome}"${extra}}\n` });
@@ -70,6 +89,29 @@ describe('users on the cluster path (exec into the api-server pod)', { timeout: 
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { username: 'admin', action: 'reset-password', where: `pod airflow/${FAKE_POD}` });
     assert.deepEqual(JSON.parse(f.execs[0]!.stdin), { action: 'reset-password', username: 'admin', password: PASSWORD });
+  });
+
+  it('on a terminal, asks twice without echoing what is typed', async () => {
+    const { fake: f, kubeconfig } = await fake();
+    next = () => answer('password-reset');
+    const r = await onTerminal(['users', 'reset-password', 'ada', '--kubeconfig', kubeconfig], [
+      [/password for ada: /, PASSWORD],
+      [/again, to confirm: /, PASSWORD],
+    ]);
+    assert.equal(r.code, 0, r.text);
+    assert.equal(JSON.parse(f.execs[0]!.stdin).password, PASSWORD);
+    assert.ok(!r.text.includes(PASSWORD), 'the terminal showed the password');
+  });
+
+  it('on a terminal, two different answers change nothing (exit 2)', async () => {
+    const { fake: f, kubeconfig } = await fake();
+    const r = await onTerminal(['users', 'reset-password', 'ada', '--kubeconfig', kubeconfig], [
+      [/password for ada: /, PASSWORD],
+      [/again, to confirm: /, `${PASSWORD}x`],
+    ]);
+    assert.equal(r.code, 2, r.text);
+    assert.match(r.text, /the two passwords differ; nothing changed/);
+    assert.deepEqual(f.requests, []);
   });
 
   it('reads the password from --password-file, dropping one trailing newline', async () => {
