@@ -117,7 +117,7 @@ export const USERS_MARKER = '@@airflow-aws-users@@';
  * Output: one marker-prefixed JSON line `{"outcome": ...}`; anything Airflow logs around it is ignored.
  */
 export const USERS_SCRIPT = `
-import importlib.metadata, json, sys
+import importlib.metadata, json, sys, traceback
 req = json.loads(sys.stdin.readline())
 def finish(outcome, **extra):
     sys.stdout.write("\\n${USERS_MARKER}" + json.dumps(dict(outcome=outcome, **extra)) + "\\n")
@@ -140,14 +140,21 @@ with get_application_builder() as appbuilder:
         role = sm.find_role(req["role"])
         if not role:
             finish("unknown-role", roles=sorted(r.name for r in sm.get_all_roles()))
-        if not sm.add_user(req["username"], req["firstName"], req["lastName"], req["email"], role, req["password"]):
-            finish("failed")
-        finish("added")
+        # Newer FAB providers raise instead of returning None; either way, the traceback goes to stderr.
+        try:
+            added = sm.add_user(req["username"], req["firstName"], req["lastName"], req["email"], role, req["password"])
+        except Exception:
+            traceback.print_exc()
+            added = None
+        finish("added" if added else "failed")
     if not user:
         finish("unknown-user")
-    if not sm.reset_password(user.id, req["password"]):
-        finish("failed")
-    finish("password-reset")
+    try:
+        done = sm.reset_password(user.id, req["password"])
+    except Exception:
+        traceback.print_exc()
+        done = False
+    finish("password-reset" if done else "failed")
 `;
 
 export type UserOutcome =

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserError } from '../../../src/errors/user-error.js';
+import { refusal as refuse } from '../../support/refusal.js';
 import {
   checkAddUser,
   checkResetPassword,
@@ -16,17 +16,7 @@ import {
 
 const PASSWORD = 'S3cret pass:/word';
 
-function refusal(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(UserError.is(e), `a UserError, got ${String(e)}`);
-    assert.equal(e.exitCode, 2);
-    assert.equal(e.code, 'USER_INPUT_INVALID');
-    return e;
-  }
-  assert.fail('expected the input to be refused');
-}
+const refusal = (fn: () => unknown) => refuse(fn, 'USER_INPUT_INVALID');
 
 describe('users add: what is checked before the password is asked for', () => {
   it('accepts a plain user and fills the names', () => {
