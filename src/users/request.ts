@@ -193,7 +193,7 @@ export function readUserOutcome(stdout: string): UserOutcome | undefined {
 
 /**
  * What an outcome means to the user: nothing (done) or the UserError to raise. `where` names the target in messages
- * ("pod airflow/api-server-x", "the local Airflow"); `details` is the helper's redacted output tail.
+ * ("pod airflow/api-server-x", "local native Airflow"); `details` is the helper's redacted output tail.
  */
 export function outcomeError(r: UserRequest, o: UserOutcome, where: string, details: readonly string[]): UserError | undefined {
   const u = r.username;
@@ -225,7 +225,7 @@ export function outcomeError(r: UserRequest, o: UserOutcome, where: string, deta
         hint: 'FAB creates its roles when the API server starts: wait until it is healthy (airflow-aws status / dev status), then retry',
       });
     case 'not-fab':
-      return new UserError(`the Airflow ${where} runs the auth manager ${o.manager}, which has no database users`, {
+      return new UserError(`the Airflow in ${where} runs the auth manager ${o.manager}, which has no database users`, {
         code: 'USERS_NEED_FAB',
         exitCode: EXIT_BAD_INPUT,
         hint: 'set airflow.auth: fab in airflow-aws.yaml and deploy (or dev up) again',

@@ -17,7 +17,7 @@ export interface PythonRun {
 
 /** A Python interpreter with the Airflow environment of a running deployment. */
 export interface AirflowPython {
-  /** For messages: "pod airflow/api-server-5d9c", "the local Airflow (native)". */
+  /** For messages: "pod airflow/api-server-5d9c", "local native Airflow". */
   readonly where: string;
   /** Runs `python -c script` with `stdin`; every string in `redact` is replaced in what comes back. */
   run(script: string, stdin: string, redact: readonly string[]): Promise<PythonRun>;

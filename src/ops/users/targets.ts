@@ -37,7 +37,7 @@ export async function devPython(config: ResolvedConfig, signal: AbortSignal): Pr
     const docker = new DockerCli({ signal });
     const container = dockerNames(config.name).container(apiComponent(state.airflowMajor));
     return {
-      where: `the local Airflow (container ${container})`,
+      where: `local container ${container}`,
       run: (script, stdin, redact) => docker.execWithInput(container, [`${VENV}/bin/python`, '-c', script], stdin, redact),
     };
   }
@@ -56,7 +56,7 @@ export async function devPython(config: ResolvedConfig, signal: AbortSignal): Pr
   const env = { ...cleanBaseEnv(process.env), ...airflowEnv(nativeEnvInput(config, paths, secrets, { postgres: state.postgresPort, api: state.apiPort })) };
   const python = path.join(state.venv, 'bin', 'python');
   return {
-    where: 'the local Airflow (native)',
+    where: 'local native Airflow',
     run: (script, stdin, redact) => runProcess(python, ['-c', script], { env, input: stdin, redact: [...redact, secrets.postgresPassword, secrets.fernetKey], signal, tailLines: 30 }),
   };
 }

@@ -62,7 +62,7 @@ describe('dev (native mode) with the FAB auth manager', { timeout: 3_600_000 }, 
     await assert.rejects(login('ada', first), /refused the login of ada \(HTTP 401\)/, 'no such user yet');
     const add = await cli(['users', 'add', 'ada', '--role', 'Viewer', '--email', 'ada@example.com', '--first-name', 'Ada', '--last-name', 'Lovelace', '--dev'], { input: `${first}\n` });
     assert.equal(add.code, 0, add.stderr);
-    assert.equal(add.stdout.trim(), 'added ada with role Viewer (the local Airflow (native))');
+    assert.equal(add.stdout.trim(), 'added ada with role Viewer (local native Airflow)');
     await login('ada', first);
 
     const again = await cli(['users', 'add', 'ada', '--role', 'Admin', '--email', 'other@example.com', '--dev'], { input: second });
