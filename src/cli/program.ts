@@ -15,6 +15,7 @@ import { registerPauseCommands } from './specs/pause.js';
 import { registerDownCommands } from './specs/down.js';
 import { registerSecretsCommands } from './specs/secrets.js';
 import { registerDagsCommands } from './specs/dags.js';
+import { registerUsersCommands } from './specs/users.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -25,6 +26,7 @@ export function registerCommands(program: Command, run: Runner): void {
   registerPauseCommands(program, run);
   registerDownCommands(program, run);
   registerSecretsCommands(program, run);
+  registerUsersCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
   registerDagsCommands(program, run);

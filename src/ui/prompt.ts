@@ -3,6 +3,7 @@
  * elsewhere the caller must have been given --yes (copilot's "ask only on a TTY, only when a flag is missing").
  */
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { UserError } from '../errors/user-error.js';
 
 export interface AskOptions {
@@ -47,6 +48,24 @@ export function terminalPrompter(signal?: AbortSignal): Prompter {
       return (await ask(`${question}\n  type "${expected}" to confirm: `)) === expected;
     },
   };
+}
+
+/**
+ * Asks for a secret on the terminal without echoing it (readline writes what is typed to a muted output). Only for
+ * a person at a terminal; the caller checks `interactive` first.
+ */
+export async function askHidden(question: string, signal?: AbortSignal): Promise<string> {
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  // The interface first: it puts the terminal in raw mode, so nothing typed after the question shows is echoed.
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  process.stderr.write(question);
+  const ctrlC = new Promise<never>((_, reject) => rl.once('SIGINT', () => reject(interruptedAtQuestion())));
+  try {
+    return await Promise.race([rl.question('', signal ? { signal } : {}), ctrlC]);
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
 }
 
 function interruptedAtQuestion(): UserError {

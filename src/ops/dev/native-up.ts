@@ -13,8 +13,6 @@ import {
   ensureCluster,
   ensureDatabase,
   findPostgres,
-  PG_DATABASE,
-  PG_USER,
   postgresArgv,
   postgresReady,
   postgresRunAs,
@@ -38,6 +36,7 @@ import { UserError } from '../../errors/user-error.js';
 import { runSteps, unchanged, type Step } from '../steps.js';
 import { changes, stepLog, type DevOpContext, type DevUp } from './context.js';
 import { cleanupStale, postgresDataDir, rememberPostgresDataDir, supervisorRunning } from './native-state.js';
+import { nativeEnvInput, simpleAuthFile } from './native-env.js';
 import { waitHealthy } from './project.js';
 import { prepareVenv, type NativeEnvironment } from './venv.js';
 import type { SecretsBackendClient } from '../../config/secrets-backend.js';
@@ -160,23 +159,11 @@ const configureStep: Step<NativeRun> = {
     await mkdir(paths.airflowHome, { recursive: true, mode: 0o700 });
     await mkdir(paths.taskLogsDir, { recursive: true, mode: 0o700 });
     await writePrivate(airflowConfigFile(paths.airflowHome), CONTROLLED_AIRFLOW_CFG);
-    const simpleAuthFile = path.join(paths.airflowHome, 'simple_auth_manager_passwords.json');
-    if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile, simpleAuthPasswordsJson(secrets));
+    if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile(paths), simpleAuthPasswordsJson(secrets));
     // Remote task logs only when the config names a bucket on an S3-compatible endpoint (see devLogStore).
     const logStore = devLogStore(config);
     const env = airflowEnv({
-      config,
-      secrets,
-      db: { host: '127.0.0.1', port: r.pgPort, user: PG_USER, database: PG_DATABASE },
-      apiPort: opts.port,
-      apiHost: '127.0.0.1',
-      executionApiUrl: `http://127.0.0.1:${opts.port}/execution/`,
-      baseUrl: `http://localhost:${opts.port}`,
-      airflowHome: paths.airflowHome,
-      dagsFolder: path.resolve(config.projectDir, config.image.dagsDir),
-      pluginsFolder: path.resolve(config.projectDir, config.image.pluginsDir),
-      taskLogsFolder: paths.taskLogsDir,
-      simpleAuthPasswordsFile: simpleAuthFile,
+      ...nativeEnvInput(config, paths, secrets, { postgres: r.pgPort, api: opts.port }),
       logServerPorts: { worker: await freePort(), triggerer: await freePort() },
       ...(opts.secretsBackend ? { secretsBackend: opts.secretsBackend } : {}),
       ...(logStore ? { logStore } : {}),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserError } from '../../../src/errors/user-error.js';
+import { refusal as refuse } from '../../support/refusal.js';
 import {
   parseConnectionInput,
   SECRET_VALUE_MAX_BYTES,
@@ -12,18 +12,7 @@ import {
 
 const SECRET = 'Sup3r$ecret';
 
-/** Runs fn and returns the UserError it throws (exit 2), failing if it does not throw one. */
-function refusal(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(UserError.is(e), `a UserError, got ${String(e)}`);
-    assert.equal(e.exitCode, 2);
-    assert.equal(e.code, 'SECRET_INPUT_INVALID');
-    return e;
-  }
-  assert.fail('expected the input to be refused');
-}
+const refusal = (fn: () => unknown) => refuse(fn, 'SECRET_INPUT_INVALID');
 
 describe('connection input: accepted', () => {
   const table: [string, string, 'uri' | 'json', string][] = [
