@@ -8,7 +8,6 @@
 // registers no test fails the run (a file whose tests were all filtered out by a typo is as bad as a red one).
 // The last line is the plain `N passed, N failed, N skipped` summary.
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,39 +54,57 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * Two lanes, each running one file at a time, side by side. The real peers that exist once per machine (the
+ * kubelet node, and Docker builds that load the same engine) go in the "host" lane, so no two of them ever overlap;
+ * everything else (unit tests, moto, kube-apiservers with kwok nodes, native Airflow) runs in the other. On two
+ * cores this halves the wall time of a run; the tests' waits are bounded generously enough for a loaded machine.
+ * The lanes are matched on the compiled path; a new test that uses the kubelet node or Docker must be added here.
+ */
+const HOST_LANE = [/\/e2e\/k8s\//, /\/integ\/k8s\/(kubelet|logs-open)\.test\.js$/, /\/e2e\/dev\/docker\.test\.js$/, /\/integ\/image\//];
+const inHostLane = (f) => HOST_LANE.some((re) => re.test(f.split(path.sep).join('/')));
+const lanes = [files.filter(inHostLane), files.filter((f) => !inHostLane(f))].filter((l) => l.length > 0);
+
 /** Leaf tests per file (suites are containers, not tests). */
 const perFile = new Map(files.map((f) => [f, 0]));
 const counts = { passed: 0, failed: 0, skipped: 0 };
 const isSuite = (d) => d.details?.type === 'suite';
-
-const stream = run({ files, concurrency: Math.max(1, availableParallelism() - 1) });
-stream.on('test:pass', (d) => {
-  if (isSuite(d)) return;
-  if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
-  if (d.skip || d.todo) counts.skipped += 1;
-  else counts.passed += 1;
-});
 /** Files with a failed suite (a throwing describe body or hook) and with failed leaf tests. */
 const failedSuiteFiles = new Set();
 const failedTestFiles = new Set();
-stream.on('test:fail', (d) => {
-  if (isSuite(d)) {
-    failedSuiteFiles.add(d.file);
-    return;
-  }
-  // A file that fails to load is reported as one failed test named after the file.
-  if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
-  failedTestFiles.add(d.file);
-  counts.failed += 1;
-});
-const report = stream.compose(new spec());
-report.pipe(process.stdout);
-report.on('end', () => {
-  // A suite can fail without a failing test (its describe body threw): count it once.
-  for (const f of failedSuiteFiles) if (!failedTestFiles.has(f)) counts.failed += 1;
-  const empty = [...perFile].filter(([f, n]) => n === 0 && !failedSuiteFiles.has(f)).map(([f]) => path.relative(projectRoot, f));
-  for (const f of empty) console.log(`✖ ${f} registers no test`);
-  counts.failed += empty.length;
-  console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
-  process.exitCode = counts.failed > 0 ? 1 : 0;
-});
+
+function runLane(laneFiles) {
+  const stream = run({ files: laneFiles, concurrency: 1 });
+  stream.on('test:pass', (d) => {
+    if (isSuite(d)) return;
+    if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+    if (d.skip || d.todo) counts.skipped += 1;
+    else counts.passed += 1;
+  });
+  stream.on('test:fail', (d) => {
+    if (isSuite(d)) {
+      failedSuiteFiles.add(d.file);
+      return;
+    }
+    // A file that fails to load is reported as one failed test named after the file.
+    if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+    failedTestFiles.add(d.file);
+    counts.failed += 1;
+  });
+  const report = stream.compose(new spec());
+  // Each lane's report is written whole-chunk by chunk (a test and its result per chunk), so lines never mix.
+  report.on('data', (chunk) => process.stdout.write(chunk));
+  return new Promise((resolve, reject) => {
+    report.on('end', resolve);
+    report.on('error', reject);
+  });
+}
+
+await Promise.all(lanes.map(runLane));
+// A suite can fail without a failing test (its describe body threw): count it once.
+for (const f of failedSuiteFiles) if (!failedTestFiles.has(f)) counts.failed += 1;
+const empty = [...perFile].filter(([f, n]) => n === 0 && !failedSuiteFiles.has(f)).map(([f]) => path.relative(projectRoot, f));
+for (const f of empty) console.log(`✖ ${f} registers no test`);
+counts.failed += empty.length;
+console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+process.exitCode = counts.failed > 0 ? 1 : 0;

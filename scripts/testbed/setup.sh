@@ -2,7 +2,8 @@
 # Installs and starts every real peer the test suite uses, on Debian 12 as root. Idempotent: a second run only
 # checks. Heavy things are cached outside the repository under ${AIRFLOW_AWS_CACHE:-/var/cache/airflow-aws}.
 #
-#   apt packages   docker.io, docker-registry, apache2-utils, debootstrap, shellcheck, python3-venv
+#   apt packages   docker.io, docker-registry, apache2-utils, debootstrap, shellcheck, python3-venv; chromium (the
+#                  headless browser the UI tests drive through playwright-core, test/support/browser.ts)
 #   python tools   moto[server] (AWS API emulator), cfn-lint and checkov (validators.sh), hadolint;
 #                  botocore (the reference for the EKS token known-answer test; its venv only, nothing on PATH)
 #   docker         dockerd started, local/bookworm:base built with debootstrap (docker.sh)
@@ -31,7 +32,7 @@ timed() { # label cmd...
 }
 
 apt_packages() {
-  local wanted=(docker.io docker-registry apache2-utils debootstrap shellcheck python3-venv) missing=() p
+  local wanted=(docker.io docker-registry apache2-utils debootstrap shellcheck python3-venv chromium) missing=() p
   # PostgreSQL 15 binaries (initdb, pg_ctl, postgres) ship with the machine image; install them if not.
   [[ -x /usr/lib/postgresql/15/bin/initdb ]] || wanted+=(postgresql-15)
   for p in "${wanted[@]}"; do

@@ -38,6 +38,21 @@ export function durationFlag(v: string): number {
   return n;
 }
 
+/** An http(s) endpoint URL, or the word `aws` (AWS's own endpoint). */
+export function endpointFlag(v: string): string {
+  if (v === 'aws') return v;
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !/^https?:$/.test(u.protocol) || u.username || u.password) {
+    throw new InvalidArgumentError('must be an http(s) URL such as http://127.0.0.1:4566 (no credentials in it), or "aws".');
+  }
+  return v;
+}
+
 /**
  * The cluster-target flags, worded once for every command that talks to the cluster (see
  * commands/cluster-target.ts): an existing cluster's kubeconfig context, or by default the stack's EKS cluster.

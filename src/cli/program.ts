@@ -13,6 +13,9 @@ import { registerKubeCommands } from './specs/kube.js';
 import { registerUpCommands } from './specs/up.js';
 import { registerPauseCommands } from './specs/pause.js';
 import { registerDownCommands } from './specs/down.js';
+import { registerSecretsCommands } from './specs/secrets.js';
+import { registerDagsCommands } from './specs/dags.js';
+import { registerUsersCommands } from './specs/users.js';
 
 export type Runner = (json: boolean, fn: (ctx: CommandContext) => Promise<number | void>) => Promise<void>;
 
@@ -22,8 +25,11 @@ export function registerCommands(program: Command, run: Runner): void {
   registerUpCommands(program, run);
   registerPauseCommands(program, run);
   registerDownCommands(program, run);
+  registerSecretsCommands(program, run);
+  registerUsersCommands(program, run);
   registerCostCommands(program, run);
   registerImageCommands(program, run);
+  registerDagsCommands(program, run);
   registerDevCommands(program, run);
   registerKubeCommands(program, run);
 }

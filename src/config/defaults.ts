@@ -60,12 +60,30 @@ export const DEFAULTS = {
   storage: {
     logRetentionDays: 30,
   },
+  dags: {
+    /**
+     * DAGs baked into the image: `up` alone yields working DAGs, the code a task runs is the code of its image, and
+     * an existing deployment keeps its bundle name (renaming a bundle breaks runs created before). `s3`/`git` are
+     * opt-in (docs/dags.md).
+     */
+    source: 'image',
+    git: {
+      trackingRef: 'main',
+      connectionId: 'git_dags',
+    },
+  },
   image: {
     platform: 'linux/amd64',
     requirements: 'requirements.txt',
     lockFile: 'airflow-aws.lock',
     dagsDir: 'dags',
     pluginsDir: 'plugins',
+  },
+  exposure: {
+    /** Reached through `airflow-aws open` (a port-forward through the Kubernetes API): no load balancer at all. */
+    mode: 'private',
+    /** TLS is the rule; plain HTTP on a load balancer needs this opt-out. */
+    allowInsecureHttp: false,
   },
   kubernetes: {
     namespace: 'airflow',

@@ -28,11 +28,13 @@ type DeepReadonly<T> = T extends (infer U)[]
     : T;
 
 export type ResolvedConfig = DeepReadonly<
-  Omit<ParsedConfig, 'network' | 'registry' | 'image' | 'database' | '$schema'> & {
+  Omit<ParsedConfig, 'network' | 'registry' | 'image' | 'database' | 'exposure' | '$schema'> & {
     network: ResolvedNetwork;
     database: Omit<ParsedConfig['database'], 'engineVersion'> & { engineVersion: string };
     registry: Omit<ParsedConfig['registry'], 'repositoryName'> & { repositoryName: string };
     image: Omit<ParsedConfig['image'], 'baseImage'> & { baseImage: string };
+    /** `sourceCidrs` is empty when private (the rules require it otherwise). */
+    exposure: Omit<ParsedConfig['exposure'], 'sourceCidrs'> & { sourceCidrs: string[] };
     airflowMajor: 2 | 3;
     /** Directory of the config file; image and DAG paths are relative to it. */
     projectDir: string;
@@ -40,7 +42,7 @@ export type ResolvedConfig = DeepReadonly<
 >;
 
 export function resolve(parsed: ParsedConfig, projectDir: string): ResolvedConfig {
-  const { $schema: _ignored, network, registry, image, database, ...rest } = parsed;
+  const { $schema: _ignored, network, registry, image, database, exposure, ...rest } = parsed;
   const resolvedNetwork: ResolvedNetwork = network.existingVpc
     ? { kind: 'existing', ...network.existingVpc }
     : { kind: 'new', ...DEFAULTS.network.vpc, ...(network.vpc ?? {}) };
@@ -50,6 +52,7 @@ export function resolve(parsed: ParsedConfig, projectDir: string): ResolvedConfi
     database: { ...database, engineVersion: database.engineVersion ?? derivedDefaults.engineVersion(parsed.airflow.version) },
     registry: { ...registry, repositoryName: registry.repositoryName ?? derivedDefaults.repositoryName(parsed.name) },
     image: { ...image, baseImage: image.baseImage ?? derivedDefaults.baseImage(parsed.airflow.python) },
+    exposure: { ...exposure, sourceCidrs: exposure.sourceCidrs ?? [] },
     airflowMajor: airflowMajor(parsed.airflow.version),
     projectDir,
   });

@@ -38,6 +38,16 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
     }
   }
 
+  if (c.storage.devBucket !== undefined && c.storage.endpointUrl === undefined) {
+    add('storage.devBucket', 'needs storage.endpointUrl (the S3-compatible endpoint that holds it)', JSON.stringify(c.storage.devBucket), 'add storage.endpointUrl, e.g. http://127.0.0.1:9000 for a local MinIO');
+  }
+  if (line?.major === 2 && c.dags.source !== 'image') {
+    add('dags.source', 'DAG bundles exist only on Airflow 3; Airflow 2 reads DAGs from the image', JSON.stringify(c.dags.source), 'use "image" on Airflow 2 (docs/dags.md)');
+  }
+  if (c.dags.source === 'git' && !c.dags.git) {
+    add('dags.git', 'is required when dags.source is "git"', 'nothing', 'give at least dags.git.repoUrl');
+  }
+
   const ng = c.cluster.nodeGroup;
   if (ng.desiredSize > ng.maxSize) {
     add('cluster.nodeGroup.maxSize', `must be >= desiredSize (${ng.desiredSize})`, ng.maxSize);
@@ -117,7 +127,75 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
       'remove it, or use endpointAccess "public-and-private"',
     );
   }
+  problems.push(...exposureProblems(c, raw));
   return problems;
+}
+
+/**
+ * `exposure`: a load balancer only with TLS (unless explicitly opted out), a certificate from the deployment's
+ * region, a host name for the certificate, and the client CIDRs spelled out; nothing of that on a private UI.
+ */
+function exposureProblems(c: ParsedConfig, raw: Record<string, unknown>): ConfigProblem[] {
+  const e = c.exposure;
+  const out: ConfigProblem[] = [];
+  const add = (key: string, message: string, received?: string, hint?: string) =>
+    out.push({ path: `exposure.${key}`, message, ...(received !== undefined ? { received } : {}), ...(hint ? { hint } : {}) });
+  const mode = JSON.stringify(e.mode);
+  if (e.mode === 'private') {
+    const rawExposure = raw['exposure'];
+    const given = typeof rawExposure === 'object' && rawExposure !== null ? (rawExposure as Record<string, unknown>) : {};
+    for (const key of ['certificateArn', 'hostname', 'sourceCidrs', 'allowInsecureHttp'] as const) {
+      if (key in given) add(key, `has no effect with exposure.mode ${mode} (no load balancer)`, describe(given[key]), 'remove it, or set exposure.mode to internal or public');
+    }
+    return out;
+  }
+  if (e.certificateArn === undefined) {
+    if (!e.allowInsecureHttp) {
+      add(
+        'certificateArn',
+        `is required with exposure.mode ${mode}: the load balancer serves the UI over TLS`,
+        'nothing',
+        'give an ACM certificate ARN for exposure.hostname, or set exposure.allowInsecureHttp: true to accept plain HTTP',
+      );
+    }
+  } else {
+    const region = e.certificateArn.split(':')[3];
+    if (region !== c.region) {
+      add('certificateArn', `must be in the deployment's region ${c.region} (a load balancer only uses certificates from its own region)`, JSON.stringify(e.certificateArn));
+    }
+    if (e.hostname === undefined) {
+      add('hostname', 'is required with a certificate: the name the certificate covers, which becomes the base URL', 'nothing', 'e.g. airflow.example.com');
+    }
+    if (e.allowInsecureHttp) add('allowInsecureHttp', 'has no effect with a certificate (the load balancer serves HTTPS only)', 'true', 'remove it');
+  }
+  if (e.sourceCidrs === undefined) {
+    add(
+      'sourceCidrs',
+      `is required with exposure.mode ${mode}: the client addresses allowed to reach the load balancer`,
+      'nothing',
+      e.mode === 'public' ? 'e.g. [203.0.113.0/24]; [0.0.0.0/0] allows the whole internet' : 'e.g. the VPC or VPN range, [10.0.0.0/8]',
+    );
+  } else {
+    e.sourceCidrs.forEach((cidr, i) => {
+      const network = networkAddress(cidr);
+      if (network !== cidr) add(`sourceCidrs[${i}]`, 'has host bits set', JSON.stringify(cidr), `did you mean ${network}?`);
+    });
+  }
+  return out;
+}
+
+/** The CIDR with its host bits cleared: `10.1.2.3/16` → `10.1.0.0/16`. */
+export function networkAddress(cidr: string): string {
+  const [ip, bitsText] = cidr.split('/') as [string, string];
+  const bits = Number(bitsText);
+  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = bits === 0 ? 0 : 2 ** 32 - 2 ** (32 - bits);
+  const net = Number((BigInt(n) & BigInt(mask)).toString());
+  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
+}
+
+function describe(v: unknown): string {
+  return Array.isArray(v) ? v.join(', ') : JSON.stringify(v);
 }
 
 /** "16 or 17", "16, 17 or 18". */

@@ -200,6 +200,11 @@ export const registrySchema = z
   .prefault({})
   .describe('The ECR repository for the Airflow image.');
 
+/** S3 bucket naming rules (general purpose buckets): 3-63 characters, lowercase letters, digits, dots and hyphens. */
+const s3BucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)' });
+
 export const storageSchema = z
   .strictObject({
     logRetentionDays: z
@@ -208,9 +213,61 @@ export const storageSchema = z
       .max(3653)
       .default(DEFAULTS.storage.logRetentionDays)
       .describe('Days to keep task logs in S3 (and CloudWatch log groups of the cluster and database).'),
+    endpointUrl: z
+      .string()
+      .refine(isHttpUrl, { message: 'must be an http(s) URL, e.g. http://127.0.0.1:9000' })
+      .optional()
+      .describe(
+        'S3-compatible endpoint (MinIO, moto) for task logs instead of AWS S3: it becomes the `endpoint_url` of the remote-logging connection. Default: AWS S3 of `region`.',
+      ),
+    devBucket: s3BucketName
+      .optional()
+      .describe(
+        'A bucket on storage.endpointUrl for `dev`: when both are set, `dev` ships task logs there with the same remote-logging settings as the cluster, and `logs --dag/--run/--task` reads them from there. Default: `dev` keeps task logs on local disk only.',
+      ),
   })
   .prefault({})
   .describe('The S3 bucket for task logs and DAG bundles.');
+
+/** http: or https: with a host; nothing else makes sense as an S3 endpoint. */
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+export const dagsSchema = z
+  .strictObject({
+    source: z
+      .enum(['image', 's3', 'git'])
+      .default(DEFAULTS.dags.source)
+      .describe(
+        'Where Airflow 3 reads DAGs from: "image" (baked into the image; change = image rebuild), "s3" (a DAG bundle in ' +
+          'the deployment bucket, uploaded by `airflow-aws dags deploy`; unversioned: tasks run the latest upload) or ' +
+          '"git" (a GitDagBundle; versioned by commit). Airflow 2 supports "image" only.',
+      ),
+    git: z
+      .strictObject({
+        repoUrl: z
+          .string()
+          .regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, { message: 'must be an https://, ssh:// or git@host:path repository URL' })
+          .refine((u) => !/^https:\/\/[^/@]*@/.test(u), { message: 'must not contain credentials; put them in the git connection secret' })
+          .describe('Repository URL (no credentials in it).'),
+        trackingRef: z.string().min(1).default(DEFAULTS.dags.git.trackingRef).describe('Branch, tag or commit SHA to track.'),
+        subdir: z.string().min(1).optional().describe('Folder inside the repository holding the DAGs. Default: the repository root.'),
+        connectionId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, { message: 'must be a connection id of letters, digits, "_" and "-"' })
+          .default(DEFAULTS.dags.git.connectionId)
+          .describe('Airflow git connection with the credentials, read from Secrets Manager ("<connections prefix>/<id>"); never in this file.'),
+      })
+      .optional()
+      .describe('The GitDagBundle (dags.source: git).'),
+  })
+  .prefault({})
+  .describe('Where DAGs come from.');
 
 const relativePath = z
   .string()
@@ -253,6 +310,55 @@ export const kubernetesSchema = z
   .prefault({})
   .describe('Airflow on Kubernetes.');
 
+/**
+ * An ACM certificate ARN. Load balancers take certificates from their own region only (checked in ./rules.ts).
+ * @see https://docs.aws.amazon.com/acm/latest/userguide/authen-overview.html
+ */
+export const ACM_CERTIFICATE_ARN =
+  /^arn:aws[a-z-]*:acm:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A DNS name (RFC 1123 labels, at least two, lowercase). */
+const hostname = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: 'must be a lowercase DNS name such as airflow.example.com (no scheme, no path, no port)',
+  });
+
+export const exposureSchema = z
+  .strictObject({
+    mode: z
+      .enum(['private', 'internal', 'public'])
+      .default(DEFAULTS.exposure.mode)
+      .describe(
+        'How the UI/API is reached. private: only through `airflow-aws open` (no load balancer). internal: a load balancer ' +
+          'inside the VPC. public: an internet-facing load balancer. Both load balancers terminate TLS with exposure.certificateArn.',
+      ),
+    certificateArn: z
+      .string()
+      .regex(ACM_CERTIFICATE_ARN, { message: 'must be an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/<uuid>' })
+      .optional()
+      .describe('ACM certificate (same region as the deployment) for the HTTPS listener on port 443. Required for internal and public.'),
+    hostname: hostname
+      .optional()
+      .describe(
+        'DNS name users type, covered by the certificate; point it (CNAME or alias) at the load balancer. ' +
+          "It becomes Airflow's base URL (https://<hostname>). Required with a certificate.",
+      ),
+    sourceCidrs: z
+      .array(cidr)
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('Client CIDRs allowed to reach the load balancer (its security group). Required for internal and public; [0.0.0.0/0] allows everyone.'),
+    allowInsecureHttp: z
+      .boolean()
+      .default(DEFAULTS.exposure.allowInsecureHttp)
+      .describe('Allow a load balancer without TLS (plain HTTP on port 80): passwords and session cookies then travel in clear text.'),
+  })
+  .prefault({})
+  .describe('Exposure of the Airflow UI and REST API: private (default), or a load balancer with TLS.');
+
 const tagKey = z
   .string()
   .min(1)
@@ -274,7 +380,9 @@ export const configSchema = z
     registry: registrySchema,
     storage: storageSchema,
     image: imageSchema,
+    dags: dagsSchema,
     kubernetes: kubernetesSchema,
+    exposure: exposureSchema,
     tags: z
       .record(tagKey, z.string().max(256))
       .default({})

@@ -34,6 +34,8 @@ export function starterConfig(name: string, region: string, options: StarterOpti
     },
     registry: { ...DEFAULTS.registry },
     storage: { ...DEFAULTS.storage },
+    exposure: { mode: DEFAULTS.exposure.mode },
+    dags: { source: DEFAULTS.dags.source },
     tags: { project: name },
   };
   const doc = new Document(JSON.parse(JSON.stringify(value)));
@@ -50,6 +52,15 @@ export function starterConfig(name: string, region: string, options: StarterOpti
       '   vpcId: vpc-0123456789abcdef0\n' +
       `   availabilityZones: [${region}a, ${region}b]\n` +
       '   privateSubnetIds: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]';
+  }
+  const exposure = (doc.contents as YAMLMap).get('exposure', true);
+  if (isMap(exposure)) {
+    exposure.comment =
+      ' Or a load balancer with TLS (see docs/exposure.md):\n' +
+      ' mode: public                # or internal (inside the VPC only)\n' +
+      ` certificateArn: arn:aws:acm:${region}:123456789012:certificate/00000000-0000-0000-0000-000000000000\n` +
+      ' hostname: airflow.example.com\n' +
+      ' sourceCidrs: [203.0.113.0/24]';
   }
   return doc.toString({ lineWidth: 120 });
 }

@@ -6,7 +6,9 @@
  * edit shows up in seconds, one API worker.
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
+import { remoteLoggingEnv, type LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
+import { secretsBackendEnv, type SecretsBackendClient } from '../config/secrets-backend.js';
 import type { DevSecrets } from './secrets.js';
 
 export const AUTH_MANAGER_CLASS = {
@@ -47,6 +49,17 @@ export interface AirflowEnvInput {
    * environments (or anything else on those ports) would collide; containers keep the defaults.
    */
   readonly logServerPorts?: { readonly worker: number; readonly triggerer: number };
+  /**
+   * Read connections, variables and config through Airflow's Secrets Manager backend under the deployment's
+   * prefixes, as the cluster does (`dev up --secrets-endpoint`). Credentials: the user's AWS environment.
+   * @default no secrets backend: connections and variables live in the local metadata database only
+   */
+  readonly secretsBackend?: SecretsBackendClient;
+  /**
+   * Remote task logs with the cluster's settings (src/airflow/remote-logs.ts), on an S3-compatible endpoint.
+   * @default none: task logs stay in `taskLogsFolder`
+   */
+  readonly logStore?: LogStore;
 }
 
 /**
@@ -99,10 +112,12 @@ export function airflowEnv(input: AirflowEnvInput): Record<string, string> {
     // Tell Python not to buffer, so `dev logs -f` shows lines as they happen.
     PYTHONUNBUFFERED: '1',
   };
+  if (input.secretsBackend) Object.assign(env, secretsBackendEnv(config, input.secretsBackend));
   if (input.logServerPorts) {
     env['AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT'] = String(input.logServerPorts.worker);
     env['AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT'] = String(input.logServerPorts.triggerer);
   }
+  if (input.logStore) Object.assign(env, remoteLoggingEnv(input.logStore));
   if (config.airflowMajor === 3) {
     Object.assign(env, {
       AIRFLOW__API__SECRET_KEY: secrets.apiSecretKey,

@@ -71,12 +71,14 @@ export interface LockRequest {
 
 /**
  * Airflow extras this stack needs. FAB is part of Airflow 2 itself (apache-airflow 2.x depends on
- * apache-airflow-providers-fab), so the extra is only added on Airflow 3 when FAB auth is chosen.
+ * apache-airflow-providers-fab), so the extra is only added on Airflow 3 when FAB auth is chosen. The git provider
+ * (GitDagBundle) only when DAGs come from git: other configs keep their lock unchanged.
  */
-export function airflowExtras(version: string, auth: 'fab' | 'simple'): string[] {
+export function airflowExtras(version: string, auth: 'fab' | 'simple', dagsSource: 'image' | 's3' | 'git' = 'image'): string[] {
   const extras = ['amazon', 'cncf.kubernetes', 'postgres'];
   const major = airflowLine(version)?.major;
   if (major === 3 && auth === 'fab') extras.push('fab');
+  if (major === 3 && dagsSource === 'git') extras.push('git');
   return extras.sort();
 }
 
@@ -135,7 +137,7 @@ export function checkUserRequirements(text: string, file: string): void {
 }
 
 export function lockRequest(
-  config: Pick<ResolvedConfig, 'airflow' | 'image'>,
+  config: Pick<ResolvedConfig, 'airflow' | 'image'> & { readonly dags?: Pick<ResolvedConfig['dags'], 'source'> },
   userRequirements: string,
   platformOverride?: Platform,
 ): LockRequest {
@@ -143,7 +145,7 @@ export function lockRequest(
   assertSupported(version, python);
   checkUserRequirements(userRequirements, config.image.requirements);
   const platform = platformOverride ?? config.image.platform;
-  const extras = airflowExtras(version, auth);
+  const extras = airflowExtras(version, auth, config.dags?.source);
   const user = normaliseRequirements(userRequirements);
   const requirementsIn = [
     `apache-airflow[${extras.join(',')}]==${version}`,

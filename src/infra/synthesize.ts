@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Errors } from 'aws-cdk-lib';
+import { Errors, type IStackSynthesizer } from 'aws-cdk-lib';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../errors/user-error.js';
 import { buildApp } from './app.js';
@@ -47,6 +47,40 @@ export function synthesizeTemplates(config: ResolvedConfig, options: SynthesisOp
     throw asUserError(e);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** A synthesized cloud assembly on disk, for the deploy to use as it is (no second synthesis). */
+export interface SynthesizedAssembly extends SynthesizedTemplate {
+  /** The cloud assembly directory; the caller removes it (dispose). */
+  readonly directory: string;
+  /** Stack-level tags, as the deploy sets them on the stack. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly terminationProtection: boolean;
+  dispose(): void;
+}
+
+/**
+ * The same synthesis as synthesizeTemplates, with the synthesizer the deploy needs, kept on disk: `up` plans from its
+ * template and deploys exactly this assembly.
+ */
+export function synthesizeAssembly(config: ResolvedConfig, synthesizer: IStackSynthesizer): SynthesizedAssembly {
+  const directory = mkdtempSync(path.join(tmpdir(), 'airflow-aws-assembly-'));
+  const dispose = () => rmSync(directory, { recursive: true, force: true });
+  try {
+    const { app, stack } = buildApp(config, { outdir: directory, synthesizer });
+    const artifact = app.synth().getStackArtifact(stack.artifactId);
+    return {
+      stackName: stack.stackName,
+      template: artifact.template as CfnTemplate,
+      directory,
+      tags: { ...artifact.tags },
+      terminationProtection: Boolean(artifact.terminationProtection),
+      dispose,
+    };
+  } catch (e) {
+    dispose();
+    throw asUserError(e);
   }
 }
 

@@ -6,8 +6,11 @@
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
 import type { V1ConfigMap, V1EnvVar } from '@kubernetes/client-node';
+import { remoteLoggingEnv } from '../airflow/remote-logs.js';
 import { DEFAULTS } from '../config/defaults.js';
-import { secretsBackendPrefixes } from '../config/naming.js';
+import { secretsBackendEnv } from '../config/secrets-backend.js';
+import { exposureBaseUrl, proxyEnvironment } from './exposure.js';
+import { dagBundleEnvironment } from '../dags/bundle.js';
 import { NAMES, objectLabels, SECRET_KEYS, type KubeComponent } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
 
@@ -24,7 +27,6 @@ export const ADMIN_USERNAME = 'admin';
 
 const FAB_AUTH_MANAGER = 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager';
 const SIMPLE_AUTH_MANAGER = 'airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager';
-const SECRETS_MANAGER_BACKEND = 'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend';
 
 /**
  * Path prefix of the UI when `baseUrl` has one (`https://example.com/airflow` → `/airflow`): Airflow serves every
@@ -33,6 +35,14 @@ const SECRETS_MANAGER_BACKEND = 'airflow.providers.amazon.aws.secrets.secrets_ma
 export function basePath(inputs: Pick<KubeInputs, 'baseUrl'>): string {
   if (!inputs.baseUrl) return '';
   return new URL(inputs.baseUrl).pathname.replace(/\/+$/, '');
+}
+
+/**
+ * The public URL of the UI: the deploy input (`deploy --base-url`) if given, else `https://<exposure.hostname>`,
+ * else localhost (reached with `airflow-aws open`).
+ */
+export function effectiveBaseUrl(inputs: Pick<KubeInputs, 'baseUrl' | 'config'>): string {
+  return inputs.baseUrl ?? exposureBaseUrl(inputs.config) ?? `http://localhost:${API_PORT}`;
 }
 
 /** In-cluster URL of the execution API that task pods call (Airflow 3). Trailing slash as in Airflow's own examples. */
@@ -49,7 +59,8 @@ export function usesFab(inputs: Pick<KubeInputs, 'config'>): boolean {
 export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
   const c = inputs.config;
   const ns = c.kubernetes.namespace;
-  const baseUrl = inputs.baseUrl ?? `http://localhost:${API_PORT}`;
+  const baseUrl = effectiveBaseUrl(inputs);
+  const prefix = basePath({ baseUrl });
   const env: Record<string, string> = {
     AIRFLOW_HOME,
     AIRFLOW__CORE__EXECUTOR: c.airflow.executor,
@@ -65,7 +76,7 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     env['AIRFLOW__API__BASE_URL'] = baseUrl;
     env['AIRFLOW__API__PORT'] = String(API_PORT);
     // Default is {BASE_URL}/execution/ → localhost when base_url is the public URL: task pods would call themselves.
-    env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL'] = executionApiUrl(ns, basePath(inputs));
+    env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL'] = executionApiUrl(ns, prefix);
     env['AIRFLOW__API_AUTH__JWT_ISSUER'] = `airflow-aws:${c.name}`;
     env['AIRFLOW__CORE__AUTH_MANAGER'] = c.airflow.auth === 'fab' ? FAB_AUTH_MANAGER : SIMPLE_AUTH_MANAGER;
     if (c.airflow.auth === 'simple') {
@@ -77,6 +88,7 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     env['AIRFLOW__WEBSERVER__WEB_SERVER_PORT'] = String(API_PORT);
     env['AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR'] = 'False';
   }
+  Object.assign(env, proxyEnvironment(c));
   if (c.airflow.executor === 'KubernetesExecutor') {
     env['AIRFLOW__KUBERNETES_EXECUTOR__POD_TEMPLATE_FILE'] = POD_TEMPLATE_FILE;
     env['AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE'] = ns;
@@ -85,18 +97,16 @@ export function airflowEnvironment(inputs: KubeInputs): Record<string, string> {
     // Default 1 creates one pod per scheduler loop; the provider docs call raising it "HIGHLY recommended".
     env['AIRFLOW__KUBERNETES_EXECUTOR__WORKER_PODS_CREATION_BATCH_SIZE'] = '8';
   }
+  // In the ConfigMap, so every component and every task pod (the template's envFrom) gets the same settings.
+  if (inputs.logStore) Object.assign(env, remoteLoggingEnv(inputs.logStore));
   if (inputs.database.kind === 'external') {
     env['AWS_REGION'] = c.region;
     env['AWS_DEFAULT_REGION'] = c.region;
     // Connections/variables from Secrets Manager under the deployment's prefix (Pod Identity grants the reads).
-    const p = secretsBackendPrefixes(c);
-    env['AIRFLOW__SECRETS__BACKEND'] = SECRETS_MANAGER_BACKEND;
-    env['AIRFLOW__SECRETS__BACKEND_KWARGS'] = JSON.stringify({
-      connections_prefix: p.connections,
-      variables_prefix: p.variables,
-      config_prefix: p.config,
-    });
+    Object.assign(env, secretsBackendEnv(c));
   }
+  // In the shared ConfigMap, so every component and the task pod template get the same bundle list.
+  Object.assign(env, dagBundleEnvironment(c, inputs.dagBundle));
   return env;
 }
 

@@ -6,7 +6,8 @@
  * bootstrap Job -> migration Job -> admin-user Job -> components (rolled out).
  */
 import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
-import { ADMIN_USERNAME, configMap, metadataConnection } from './airflow-config.js';
+import { ADMIN_USERNAME, basePath, configMap, effectiveBaseUrl, metadataConnection } from './airflow-config.js';
+import { loadBalancerService } from './exposure.js';
 import { componentSpecs, deployment, podDisruptionBudget, uiService, workerPodTemplate } from './workloads.js';
 import { jobComponents, job } from './jobs.js';
 import { NAMES, objectLabels, ownerSelector, SECRET_KEYS } from './labels.js';
@@ -94,6 +95,8 @@ export function buildApp(inputs: KubeInputs): KubeApp {
   }
   const data = secretData(inputs);
   foundation.push(...secrets(inputs), ...networkPolicies(inputs), uiService(inputs));
+  const lb = loadBalancerService(inputs, basePath({ baseUrl: effectiveBaseUrl(inputs) }));
+  if (lb) foundation.push(lb);
 
   const sums = {
     config: checksum(cm.data),

@@ -72,6 +72,8 @@ export const NAMES = {
   metadata: 'airflow-metadata',
   databaseMaster: 'airflow-db-master',
   uiService: 'airflow-api-server',
+  /** The Service of type LoadBalancer, only when `exposure.mode` is internal or public (src/k8s/exposure.ts). */
+  loadBalancer: 'airflow-ui-lb',
   postgres: 'airflow-postgresql',
   podLauncherRole: 'airflow-pod-launcher',
   podLogReaderRole: 'airflow-pod-log-reader',

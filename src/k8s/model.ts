@@ -5,7 +5,9 @@
  * (type-only imports: nothing of the client library loads here).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
+import type { BundleTarget } from '../dags/bundle.js';
 
 /** Where the metadata database lives. */
 export type DatabaseTarget =
@@ -59,6 +61,16 @@ export interface KubeInputs {
    * @default "http://localhost:8080" (reach it with `kubectl port-forward`)
    */
   readonly baseUrl?: string;
+  /**
+   * Where task logs go (remote logging on every component and the task pod template). On AWS: the stack's bucket.
+   * @default none: task logs stay in the pods (and are lost with a KubernetesExecutor task pod)
+   */
+  readonly logStore?: LogStore;
+  /**
+   * Where the S3 DAG bundle lives (the stack's bucket); needed when `dags.source` is `s3`.
+   * @default none (an `s3` source without it is a programming error)
+   */
+  readonly dagBundle?: BundleTarget;
 }
 
 export type KubeObject = KubernetesObject & {

@@ -1,13 +1,15 @@
 /**
  * NetworkPolicies (enforced where the CNI supports them: on EKS with the VPC CNI network policy agent, Calico,
- * Cilium). Ingress: nothing reaches any pod of the namespace except the UI/API port, the log servers (from the UI
- * only) and — with the in-cluster database — PostgreSQL from Airflow pods only. Egress of the Airflow control
+ * Cilium). Ingress: nothing reaches any pod of the namespace except the UI/API port (from Airflow's own pods and
+ * from inside the VPC), the log servers (from the UI only) and — with the in-cluster database — PostgreSQL from
+ * Airflow pods only. Egress of the Airflow control
  * plane and Jobs: DNS, the database, HTTPS (Kubernetes and AWS APIs), the API server and the log servers. Task
  * pods keep open egress: they run your code, which talks to whatever your DAGs need.
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import type { V1NetworkPolicy, V1NetworkPolicyPort } from '@kubernetes/client-node';
 import { API_PORT, TRIGGERER_LOG_PORT, WORKER_LOG_PORT } from './airflow-config.js';
+import { clusterAddressSpace } from './exposure.js';
 import { AIRFLOW_POD_SELECTOR, COMPONENT_LABEL, objectLabels, selectorLabels } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
 
@@ -30,11 +32,23 @@ export function networkPolicies(inputs: KubeInputs): KubeObject[] {
   const instance = { 'app.kubernetes.io/instance': c.name };
   const out: KubeObject[] = [
     np('airflow-default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }),
-    // UI + REST API + execution API (task pods call it): the only port reachable from outside the namespace.
+    // UI + REST API + execution API: the only port reachable from outside the namespace. Task pods and the other
+    // components call it; from the VPC come the EKS control plane (its service proxy, which `status` uses) and,
+    // with exposure internal/public, the load balancer — through NodePorts, so from node addresses. Nothing from
+    // outside the VPC: the load balancer's security group is where exposure.sourceCidrs are enforced. The kubelet's
+    // probes and `airflow-aws open` (a port-forward) come from the pod's own node, which is always admitted.
     np('airflow-ui-ingress', {
       podSelector: { matchLabels: selectorLabels(c, ui) },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [tcp(API_PORT)] }],
+      ingress: [
+        {
+          _from: [
+            { podSelector: { matchLabels: { ...AIRFLOW_POD_SELECTOR, ...instance } } },
+            ...clusterAddressSpace(c).map((cidr) => ({ ipBlock: { cidr } })),
+          ],
+          ports: [tcp(API_PORT)],
+        },
+      ],
     }),
     // The UI fetches logs of running tasks from the worker/triggerer log servers.
     np('airflow-log-server-ingress', {

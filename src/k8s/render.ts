@@ -3,6 +3,7 @@
  * order. What only exists at deploy time is a clearly marked placeholder (the image, the database endpoint), and
  * the three Secrets are not rendered at all: their values are generated or copied by `airflow-aws deploy`.
  */
+import { clusterLogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { buildApp } from './app.js';
 import { NAMES } from './labels.js';
@@ -12,6 +13,8 @@ import { toYaml } from './yaml.js';
 export const PLACEHOLDERS = {
   image: 'PLACEHOLDER.invalid/airflow-image:set-by-airflow-aws-deploy',
   databaseHost: 'PLACEHOLDER-database-endpoint.invalid',
+  /** The stack's bucket (task logs, DAG bundle): CloudFormation generates its name. */
+  bucket: 'placeholder-bucket-set-by-airflow-aws-deploy',
 } as const;
 
 export function offlineInputs(config: ResolvedConfig): KubeInputs {
@@ -21,6 +24,8 @@ export function offlineInputs(config: ResolvedConfig): KubeInputs {
     database: { kind: 'external', host: PLACEHOLDERS.databaseHost, port: 5432, sslmode: 'require' },
     secrets: undefined,
     databaseMaster: undefined,
+    logStore: clusterLogStore(config, PLACEHOLDERS.bucket),
+    dagBundle: { bucketName: PLACEHOLDERS.bucket },
   };
 }
 
@@ -34,7 +39,7 @@ export function renderKubernetes(config: ResolvedConfig): RenderedFile[] {
   const header = [
     `# Rendered offline by \`airflow-aws synth\` for "${config.name}" (Airflow ${config.airflow.version}).`,
     `# Placeholders filled in by \`airflow-aws deploy\`: image ${PLACEHOLDERS.image},`,
-    `# database host ${PLACEHOLDERS.databaseHost}. Secrets ${NAMES.secrets}, ${NAMES.metadata} and`,
+    `# database host ${PLACEHOLDERS.databaseHost}, bucket ${PLACEHOLDERS.bucket} (task logs, DAG bundle). Secrets ${NAMES.secrets}, ${NAMES.metadata} and`,
     `# ${NAMES.databaseMaster} are created by deploy (generated once, then reused) and are not rendered here.`,
     '',
   ].join('\n');

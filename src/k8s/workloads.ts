@@ -19,6 +19,7 @@ import { serviceAccountName, type Component } from '../config/naming.js';
 import {
   API_PORT,
   basePath,
+  effectiveBaseUrl,
   POD_TEMPLATE_DIR,
   SCHEDULER_HEALTH_PORT,
   secretEnvironment,
@@ -27,6 +28,7 @@ import {
   TRIGGERER_LOG_PORT,
   WORKER_LOG_PORT,
 } from './airflow-config.js';
+import { apiServerProxyArgs, healthCheckPath } from './exposure.js';
 import { NAMES, objectLabels, SECRET_KEYS, selectorLabels, deploymentName, type KubeComponent } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
 import {
@@ -83,7 +85,7 @@ function probes(inputs: KubeInputs, component: KubeComponent): Probes {
   switch (component) {
     case 'api-server':
     case 'webserver': {
-      const path = `${basePath(inputs)}${component === 'api-server' ? '/api/v2/monitor/health' : '/health'}`;
+      const path = healthCheckPath({ config: inputs.config, basePath: basePath({ baseUrl: effectiveBaseUrl(inputs) }) });
       const http = { httpGet: { path, port: 'api' } };
       return {
         startup: { ...http, timeoutSeconds: 20, failureThreshold: 6, periodSeconds: 10 },
@@ -111,9 +113,10 @@ function probes(inputs: KubeInputs, component: KubeComponent): Probes {
   }
 }
 
-function componentArgs(component: KubeComponent): string[] {
+function componentArgs(inputs: KubeInputs, component: KubeComponent): string[] {
   switch (component) {
     case 'api-server':
+      return entrypointArgs(component, ...apiServerProxyArgs(inputs.config));
     case 'webserver':
     case 'scheduler':
     case 'dag-processor':
@@ -196,7 +199,7 @@ export function deployment(inputs: KubeInputs, spec: ComponentSpec, sums: PodChe
   const p = probes(inputs, component);
   const main: V1Container = {
     ...baseContainer(component, inputs.image, resources(spec.cpu, spec.memory)),
-    args: componentArgs(component),
+    args: componentArgs(inputs, component),
     envFrom: ENV_FROM,
     env: secretEnvironment(inputs, component),
     ports: ports(inputs, component),

@@ -4,9 +4,16 @@
  * which property changes replace a resource); this module only turns its TemplateDiff into our plain data and says
  * which changes destroy data, so `plan` can show them and `up` can ask twice before running them.
  */
-import { fullDiff, ResourceImpact, type ResourceDifference } from '@aws-cdk/cloudformation-diff';
+import type * as CfnDiff from '@aws-cdk/cloudformation-diff';
+import type { ResourceDifference } from '@aws-cdk/cloudformation-diff';
 import type { DescribeChangeSetOutput } from '@aws-sdk/client-cloudformation';
+import { createRequire } from 'node:module';
 import type { CfnTemplate } from '../infra/synthesize.js';
+
+// The diff engine and its resource spec take about a third of a second of CPU to load; a rerun whose template is
+// unchanged never needs them, so they are required on the first real comparison only (the package is CommonJS).
+let engine: typeof CfnDiff | undefined;
+const diffEngine = (): typeof CfnDiff => (engine ??= createRequire(import.meta.url)('@aws-cdk/cloudformation-diff') as typeof CfnDiff);
 
 export type ChangeAction = 'add' | 'remove' | 'modify' | 'replace' | 'may-replace';
 
@@ -72,7 +79,11 @@ export function diffStack(
   deployed: CfnTemplate | undefined,
   changeSet?: DescribeChangeSetOutput,
 ): StackDiff {
-  const diff = fullDiff(deployed ?? {}, desired, changeSet);
+  // Byte-equal templates have no difference at all; that is the no-op rerun, and it needs no diff engine.
+  if (deployed !== undefined && JSON.stringify(deployed) === JSON.stringify(desired)) {
+    return { stackName, status: 'unchanged', changes: [], unchanged: Object.keys(desired.Resources ?? {}).length };
+  }
+  const diff = diffEngine().fullDiff(deployed ?? {}, desired, changeSet);
   const changes: ResourceChange[] = [];
   diff.resources.forEachDifference((logicalId, d) => {
     const c = resourceChange(logicalId, d);
@@ -121,9 +132,9 @@ function resourceChange(logicalId: string, d: ResourceDifference): ResourceChang
     ...Object.keys(d.otherChanges).filter((k) => !IGNORED_ATTRIBUTES.has(k)),
   ].sort();
   const impactOf = (p: string) => d.propertyUpdates[p]?.changeImpact;
-  const replacing = properties.filter((p) => impactOf(p) === ResourceImpact.WILL_REPLACE);
+  const replacing = properties.filter((p) => impactOf(p) === diffEngine().ResourceImpact.WILL_REPLACE);
   if (replacing.length) return make('replace', properties, replacing);
-  const maybe = properties.filter((p) => impactOf(p) === ResourceImpact.MAY_REPLACE);
+  const maybe = properties.filter((p) => impactOf(p) === diffEngine().ResourceImpact.MAY_REPLACE);
   if (maybe.length) return make('may-replace', properties, maybe);
   return properties.length ? make('modify', properties, []) : undefined;
 }

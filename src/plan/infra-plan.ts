@@ -4,6 +4,7 @@
  */
 import type { ResolvedConfig } from '../config/resolved.js';
 import type { SynthesizedTemplate } from '../infra/synthesize.js';
+import { exposureSummary } from '../k8s/exposure.js';
 
 export interface ResourceCount {
   readonly type: string;
@@ -68,6 +69,7 @@ function notableSettings(c: ResolvedConfig): PlanSetting[] {
   add('cluster', 'admins', k.adminPrincipalArns.length ? k.adminPrincipalArns.join(', ') : 'none beyond the deploying principal');
   add('registry', 'ecr', `${c.registry.repositoryName}, scan on push ${c.registry.scanOnPush ? 'on' : 'off'}, keeps ${c.registry.keepImages} images`);
   add('storage', 'logs bucket', `S3, TLS only, versioned, encrypted; task logs kept ${c.storage.logRetentionDays} days`);
+  add('ui', 'exposure', exposureSummary(c));
   add('identity', 'pod identity', 'one IAM role per component (api-server, scheduler, dag-processor, triggerer, worker); no static keys');
   return s;
 }

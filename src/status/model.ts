@@ -90,6 +90,21 @@ export interface TaskPodCounts {
   readonly queued: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Task pods that went wrong or cannot run, and why (src/k8s/pod-outcome.ts), newest first. */
+  readonly problems: readonly TaskPodProblem[];
+}
+
+/** One task pod's outcome, with the task instance it ran (from the executor's annotations) when the pod says. */
+export interface TaskPodProblem {
+  readonly pod: string;
+  readonly dagId?: string;
+  readonly taskId?: string;
+  readonly runId?: string;
+  readonly tryNumber?: number;
+  /** PodOutcomeKind: oom-killed, terminated, image-pull, evicted, unschedulable, ... */
+  readonly kind: string;
+  /** `OOMKilled — exceeded the memory limit of 512Mi (container base, exit code 137)`. */
+  readonly text: string;
 }
 
 export const HEALTH_COMPONENTS = ['metadatabase', 'scheduler', 'dag_processor', 'triggerer'] as const;
@@ -124,6 +139,14 @@ export interface KubeStatus {
   readonly health: ApiHealth;
   /** Absent when the identity may not list nodes (a namespaced role). */
   readonly nodes?: NodeCounts;
+  /** The load balancer of exposure internal/public; absent when private. */
+  readonly endpoint?: LoadBalancerEndpoint;
+}
+
+export interface LoadBalancerEndpoint {
+  readonly scheme: 'internal' | 'internet-facing';
+  /** Its DNS name (or IP); absent while AWS is still provisioning it. */
+  readonly address?: string;
 }
 
 export interface EnvironmentStatus {

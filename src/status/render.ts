@@ -32,6 +32,19 @@ function awsLines(a: AwsPresent, kube: KubeStatus | undefined, now: Date): strin
   return lines;
 }
 
+/** At most this many task pod problems are listed one by one; the rest are counted. */
+const MAX_TASK_PROBLEMS = 10;
+
+/** `  task pod       oom-eat-1a2b (oom.eat, run manual__…, try 1): OOMKilled — exceeded the memory limit of 512Mi (…)`, newest first. */
+function taskProblemLines(problems: KubeStatus['tasks']['problems']): string[] {
+  const lines = problems.slice(0, MAX_TASK_PROBLEMS).map((p) => {
+    const ti = p.dagId && p.taskId ? ` (${p.dagId}.${p.taskId}${p.runId ? `, run ${p.runId}` : ''}${p.tryNumber !== undefined ? `, try ${p.tryNumber}` : ''})` : '';
+    return row('task pod', `${p.pod}${ti}: ${p.text}`);
+  });
+  if (problems.length > MAX_TASK_PROBLEMS) lines.push(row('', `… and ${problems.length - MAX_TASK_PROBLEMS} more (status --json lists them all)`));
+  return lines;
+}
+
 function kubeLines(k: KubeStatus, now: Date): string[] {
   const lines = [`Kubernetes (${k.where}, namespace ${k.namespace})`];
   if (!k.namespaceExists) return [...lines, row('namespace', 'does not exist')];
@@ -45,7 +58,9 @@ function kubeLines(k: KubeStatus, now: Date): string[] {
   }
   const t = k.tasks;
   lines.push(row('task pods', `running ${t.running}, queued ${t.queued}${t.failed > 0 ? `, failed ${t.failed}` : ''}${t.succeeded > 0 ? `, succeeded ${t.succeeded}` : ''}`));
+  lines.push(...taskProblemLines(t.problems));
   if (k.nodes) lines.push(row('nodes', `${k.nodes.ready}/${k.nodes.total} Ready`));
+  if (k.endpoint) lines.push(row('endpoint', `${k.endpoint.address ?? 'load balancer being provisioned'}  (${k.endpoint.scheme} load balancer)`));
   if (!k.health.reachable) {
     lines.push(row('health', `unreachable (${k.health.error})`));
   } else {

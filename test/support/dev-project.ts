@@ -20,6 +20,8 @@ export interface DevProject {
   cli(args: readonly string[], killAfterMs?: number): Promise<CliResult>;
   state(): Promise<{ apiPort: number; supervisorPid?: number; postgresDataDir?: string; components?: { name: string; pid?: number; restarts: number }[]; groups?: number[] }>;
   api(): Promise<AirflowApi>;
+  /** The generated admin user, read from the 0600 secrets file `dev up` writes (the password is never printed). */
+  adminCredentials(): Promise<{ username: string; password: string }>;
 }
 
 /** The host's python3 minor version: native mode needs the lock resolved for the interpreter that runs it. */
@@ -60,9 +62,13 @@ export async function createDevProject(opts: { name?: string; auth?: 'simple' | 
     cli: (args, killAfterMs = 600_000) => runCli(args, { cwd: dir, env, killAfterMs }),
     state: async () => JSON.parse(await readFile(path.join(dir, '.airflow-aws', 'dev', 'state.json'), 'utf8')),
     api: async () => {
-      const secrets = JSON.parse(await readFile(path.join(dir, '.airflow-aws', 'dev', 'secrets.json'), 'utf8'));
+      const { username, password } = await project.adminCredentials();
       const st = await project.state();
-      return new AirflowApi({ baseUrl: `http://127.0.0.1:${st.apiPort}`, major: 3, username: secrets.adminUser, password: secrets.adminPassword });
+      return new AirflowApi({ baseUrl: `http://127.0.0.1:${st.apiPort}`, major: 3, username, password });
+    },
+    adminCredentials: async () => {
+      const secrets = JSON.parse(await readFile(path.join(dir, '.airflow-aws', 'dev', 'secrets.json'), 'utf8'));
+      return { username: secrets.adminUser, password: secrets.adminPassword };
     },
   };
   const lock = await project.cli(['image', 'lock'], 300_000);

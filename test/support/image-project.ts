@@ -41,10 +41,18 @@ def hello():
 hello()
 `;
 
-export async function createImageProject(opts: { airflowVersion: string; python: string; auth?: 'fab' | 'simple'; name?: string }): Promise<ImageProject> {
+export async function createImageProject(opts: {
+  airflowVersion: string;
+  python: string;
+  auth?: 'fab' | 'simple';
+  name?: string;
+  /** More DAG files next to hello.py, by file name (they change the image's DAG layer and content tag). */
+  extraDags?: Readonly<Record<string, string>>;
+}): Promise<ImageProject> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airflow-aws-imgproj-'));
   await mkdir(path.join(dir, 'dags'));
   await writeFile(path.join(dir, 'dags', 'hello.py'), HELLO_DAG);
+  for (const [file, text] of Object.entries(opts.extraDags ?? {})) await writeFile(path.join(dir, 'dags', file), text);
   await writeFile(
     path.join(dir, 'airflow-aws.yaml'),
     [

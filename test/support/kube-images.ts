@@ -36,10 +36,11 @@ export async function ensureK8sPostgresImage(): Promise<string> {
 export async function buildAirflowProjectImage(
   airflowVersion: string,
   name = 'nodetest',
+  extraDags: Readonly<Record<string, string>> = {},
 ): Promise<{ project: ImageProject; image: string; buildMs: number }> {
   const t0 = Date.now();
   requireImage(TEST_BASE_IMAGE, 'python-image');
-  const project = await createImageProject({ airflowVersion, python: '3.11', name });
+  const project = await createImageProject({ airflowVersion, python: '3.11', name, extraDags });
   await project.lock();
   const wheelhouse = await project.wheelhouse();
   const built = await buildImage(project, ['--wheelhouse', wheelhouse, '--base-image', TEST_BASE_IMAGE]);

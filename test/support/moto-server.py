@@ -46,9 +46,17 @@
 15. GetCallerIdentity for credentials moto did not issue (the tests' "testing" key) names an IAM user,
     arn:aws:iam::<account>:user/moto, as AWS names users; moto answers arn:aws:sts::<account>:user/moto, which is
     no ARN AWS returns and which `up`'s access step rightly refuses to map to an access entry.
+16. CancelUpdateStack (moto has no such call): a stack in UPDATE_IN_PROGRESS rolls back to its last template, with
+    the events AWS writes (UPDATE_ROLLBACK_IN_PROGRESS "Resource update cancelled", then UPDATE_ROLLBACK_COMPLETE);
+    in any other status it answers ValidationError, as AWS does for a create or a finished update
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CancelUpdateStack.html).
+17. Test switch, off unless MOTO_HOLD_UPDATES=1 is in the server's environment: ExecuteChangeSet of an update leaves
+    the stack in UPDATE_IN_PROGRESS without applying it, as a long update on AWS stays there for minutes (moto
+    applies every change set at once). It stays so until CancelUpdateStack (16). For the Ctrl-C tests of `up`.
 Everything else is moto unchanged. Usage: python3 moto-server.py -H 127.0.0.1 -p PORT
 """
 import json
+import os
 import sys
 
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
@@ -385,10 +393,19 @@ def apply_change_set(self):
 _moto_execute_change_set = CloudFormationBackend.execute_change_set
 
 
+HOLD_UPDATES = os.environ.get("MOTO_HOLD_UPDATES") == "1"
+
+
 def execute_change_set(self, change_set_name, stack_name=None):
     change_set = self.change_sets.get(change_set_name) or next(
         (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
     )
+    if HOLD_UPDATES and change_set is not None and change_set.change_set_type == "UPDATE":  # see 14
+        stack = self.stacks[change_set.stack_id]
+        stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.status = "UPDATE_IN_PROGRESS"
+        change_set.execution_status = "EXECUTE_IN_PROGRESS"
+        return None
     try:
         return _moto_execute_change_set(self, change_set_name, stack_name)
     except Exception as error:  # moto raises whatever the failing resource's backend raised
@@ -428,6 +445,19 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack._add_stack_event(final)
         stack.status = final
         change_set.execution_status = "EXECUTE_FAILED"
+
+
+def cancel_update_stack(self):  # see 13
+    name = self._get_param("StackName")
+    stack = self.cloudformation_backend.get_stack(name)
+    if stack.status != "UPDATE_IN_PROGRESS":
+        raise ValidationError(name, message=f"CancelUpdateStack cannot be called from current stack status {stack.status}")
+    # The held change set was never applied: the stack's template and resources are still the last good ones.
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason="Resource update cancelled")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    return EmptyResult()
 
 
 _moto_stack_delete = Stack.delete
@@ -550,6 +580,7 @@ CloudFormationBackend.describe_change_set = describe_change_set
 CloudFormationBackend.delete_change_set = delete_change_set
 Stack.delete = delete_stack_resources
 CloudFormationBackend.execute_change_set = execute_change_set
+CloudFormationResponse.cancel_update_stack = cancel_update_stack
 
 # ---- 13: EKS access entries ----
 

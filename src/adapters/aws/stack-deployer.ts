@@ -5,12 +5,12 @@
  * reaches the terminal directly.
  * @see https://docs.aws.amazon.com/cdk/api/toolkit-lib/
  */
-import { BaseCredentials, StackSelectionStrategy, Toolkit, ToolkitError, type IIoHost } from '@aws-cdk/toolkit-lib';
+import type { IIoHost } from '@aws-cdk/toolkit-lib';
 import type { StackEvent } from '@aws-sdk/client-cloudformation';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { CliCredentialsStackSynthesizer } from 'aws-cdk-lib';
 import type { ResolvedConfig } from '../../config/resolved.js';
-import { buildApp } from '../../infra/app.js';
+import { synthesizeAssembly, type SynthesizedAssembly } from '../../infra/synthesize.js';
 
 export interface StackActivity {
   readonly logicalId: string;
@@ -22,15 +22,23 @@ export interface StackActivity {
   readonly total?: number;
 }
 
+/**
+ * The stack as the deploy uploads it: synthesized once with the synthesizer that sends the template through our
+ * bucket (no bootstrap stack, no roles, no version check). `up` plans from this assembly's template and deploys it.
+ */
+export function synthesizeForDeploy(config: ResolvedConfig, templateBucket: string): SynthesizedAssembly {
+  return synthesizeAssembly(config, new CliCredentialsStackSynthesizer({ fileAssetsBucketName: templateBucket, bucketPrefix: `${config.name}/` }));
+}
+
 export interface DeployStackRequest {
-  readonly config: ResolvedConfig;
+  /** From synthesizeForDeploy. */
+  readonly assembly: SynthesizedAssembly;
   readonly region: string;
   readonly credentials: AwsCredentialIdentityProvider;
-  readonly templateBucket: string;
   readonly onActivity: (a: StackActivity) => void;
   readonly onDebug?: (line: string) => void;
-  /** Seconds between event polls. @default 5 */
-  readonly pollSeconds?: number;
+  /** Milliseconds between CloudFormation polls (events and stabilization). @default 2000, the CDK CLI's */
+  readonly pollMs?: number;
 }
 
 export interface DeployStackResult {
@@ -45,6 +53,8 @@ const STACK_ACTIVITY = 'CDK_TOOLKIT_I5502';
 const DEPLOY_RESULT = 'CDK_TOOLKIT_I5900';
 
 export async function deployStack(r: DeployStackRequest): Promise<DeployStackResult> {
+  // Over a second of CPU to load: only a run that really deploys pays for it (a no-op rerun never gets here).
+  const { BaseCredentials, StackSelectionStrategy, Toolkit } = await import('@aws-cdk/toolkit-lib');
   let noChanges = false;
   const ioHost: IIoHost = {
     async notify(msg) {
@@ -78,28 +88,15 @@ export async function deployStack(r: DeployStackRequest): Promise<DeployStackRes
     emojis: false,
     sdkConfig: { baseCredentials: BaseCredentials.custom({ provider: r.credentials, region: r.region }) },
   });
-  const source = await toolkit.fromAssemblyBuilder(
-    async (props) => {
-      const { app } = buildApp(r.config, {
-        ...(props.outdir ? { outdir: props.outdir } : {}),
-        // Uploads the template to our bucket (no bootstrap stack, no roles, no version check).
-        synthesizer: new CliCredentialsStackSynthesizer({ fileAssetsBucketName: r.templateBucket, bucketPrefix: `${r.config.name}/` }),
-      });
-      return app.synth();
-    },
-    // No process.env mutation, no context lookups: synthesis stays the pure function the tests exercise.
-    { clobberEnv: false, lookups: false },
-  );
+  // The assembly the plan was made from, as it is: no second synthesis, no context lookups, no process.env change.
+  const source = await toolkit.fromAssemblyDirectory(r.assembly.directory, { failOnMissingContext: true });
   const result = await toolkit.deploy(source, {
     stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
     deploymentMethod: { method: 'change-set' },
-    stackEventPollingInterval: r.pollSeconds ?? 5,
+    // Milliseconds, not seconds: a bare 5 here polled DescribeStackEvents every 5 ms and would be throttled on AWS.
+    stackEventPollingInterval: r.pollMs ?? 2_000,
   });
   const stack = result.stacks[0];
   if (!stack) throw new Error('the CDK toolkit deployed no stack');
   return { stackName: stack.stackName, stackArn: stack.stackArn, outputs: stack.outputs, noChanges };
-}
-
-export function isToolkitError(e: unknown): e is Error {
-  return ToolkitError.isToolkitError(e);
 }

@@ -19,10 +19,7 @@ import {
 import { UserError } from '../../errors/user-error.js';
 import type { AwsTarget } from './deploy-inputs.js';
 
-/** S3 names are global: the account id keeps ours from colliding with anyone else's. */
-export function templateBucketName(account: string, region: string): string {
-  return `airflow-aws-templates-${account}-${region}`;
-}
+export { templateBucketName } from '../../config/naming.js';
 
 /** Templates are needed only while a change set is created; later deploys upload theirs again if gone. */
 export const TEMPLATE_EXPIRY_DAYS = 30;

@@ -370,6 +370,14 @@ export class DockerCli {
     return extra.check ? runChecked(this.bin, args, { ...opts, ...extra.check }) : runProcess(this.bin, args, opts);
   }
 
+  /**
+   * `docker exec -i NAME ARGS...` with `input` on stdin: how a secret reaches a process in a running container
+   * (never argv, which `ps` and the engine's events show). Resolves whatever the exit code.
+   */
+  async execWithInput(container: string, args: readonly string[], input: string, redact: readonly string[]): Promise<RunResult> {
+    return runProcess(this.bin, ['exec', '-i', container, ...args], this.opts({ input, redact, tailLines: 30 }));
+  }
+
   /** The container's state, or undefined when it does not exist. */
   async containerState(name: string): Promise<ContainerState | undefined> {
     const r = await runProcess(this.bin, ['inspect', '--format', '{{.State.Status}} {{.State.Pid}} {{.RestartCount}}', name], this.opts());

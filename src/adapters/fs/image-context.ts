@@ -97,7 +97,8 @@ export interface ContextRequest {
   readonly dockerfile: string;
   readonly lockText: string;
   readonly assets: readonly ImageAsset[];
-  readonly dagsDir: string;
+  /** The DAG folder; absent when DAGs come from a bundle and stay out of the image. */
+  readonly dagsDir?: string;
   readonly pluginsDir: string;
   readonly wheelhouseDir?: string;
   readonly caBundleFile?: string;
@@ -115,7 +116,7 @@ export async function assembleContext(req: ContextRequest): Promise<string> {
       await writeFile(target, a.content);
       await chmod(target, a.mode);
     }
-    await copyTree(req.dagsDir, path.join(dir, CONTEXT.dags), false);
+    if (req.dagsDir) await copyTree(req.dagsDir, path.join(dir, CONTEXT.dags), false);
     await copyTree(req.pluginsDir, path.join(dir, CONTEXT.plugins), false);
     if (req.wheelhouseDir) {
       const n = await copyTree(req.wheelhouseDir, path.join(dir, CONTEXT.wheels), true);

@@ -4,6 +4,7 @@
  * access and AWS inputs around this; tests and the bench call it directly.
  */
 import { randomBytes } from 'node:crypto';
+import type { LogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { buildApp } from '../../k8s/app.js';
 import type { DatabaseMasterValues, DatabaseTarget, KubeApp, SharedSecretValues } from '../../k8s/model.js';
@@ -19,6 +20,8 @@ export interface DeployRequest {
   /** RDS master credentials (external database); generated/read back for the in-cluster database. */
   readonly databaseMaster?: DatabaseMasterValues;
   readonly baseUrl?: string;
+  /** Remote task logs (the stack's bucket); none leaves task logs in the pods. */
+  readonly logStore?: LogStore;
   readonly random?: RandomSource;
 }
 
@@ -47,6 +50,7 @@ export async function prepareDeploy(client: KubeClient, req: DeployRequest): Pro
     secrets: shared.values,
     databaseMaster: master,
     ...(req.baseUrl ? { baseUrl: req.baseUrl } : {}),
+    ...(req.logStore ? { logStore: req.logStore } : {}),
   });
   return { app, generatedSecrets: generated };
 }

@@ -42,7 +42,7 @@ export interface ApplyOptions {
   readonly jobTimeoutMs?: number;
   /** Bound on each rollout wait. @default 10 min */
   readonly rolloutTimeoutMs?: number;
-  /** Poll interval of waits. @default 500 ms */
+  /** Longest interval between polls of a wait (they start at 100 ms and back off to it). @default 1000 ms */
   readonly pollMs?: number;
   readonly onEvent?: (e: ApplyEvent) => void;
   readonly signal?: AbortSignal;
@@ -214,6 +214,10 @@ export class ApplyEngine {
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let status = 'no status yet';
+    // Short Jobs and no-op rollouts finish within a second: start polling fast, then back off to the cap, so a
+    // quick wait is not rounded up to a whole interval and a long one does not flood the apiserver.
+    const cap = opts.pollMs ?? 1_000;
+    let interval = Math.min(100, cap);
     for (;;) {
       const r = await check();
       if (r.done) return r.value;
@@ -225,7 +229,8 @@ export class ApplyEngine {
           details: [`last status: ${status}`, ...(await onTimeout(status))],
         });
       }
-      await sleep(opts.pollMs ?? 500, opts.signal);
+      await sleep(interval, opts.signal);
+      interval = Math.min(cap, interval * 1.5);
     }
   }
 

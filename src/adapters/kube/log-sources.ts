@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { UserError } from '../../errors/user-error.js';
 import { labelSelector, selectorLabels, type KubeComponent } from '../../k8s/labels.js';
+import { explainPod, type PodOutcome } from '../../k8s/pod-outcome.js';
 import { matchTaskPods, taskPodsAnyTry, type TaskPodMatch, type TaskRef } from '../../k8s/task-pods.js';
 import type { KubeClient } from './client.js';
 import { containerStarted, mainContainer, type LogSource } from './pod-logs.js';
@@ -35,12 +36,18 @@ export async function componentLogSources(
   return { sources, notStarted };
 }
 
-/** The task instance's pods (one per map index) of the chosen try; a UserError when they are gone or not started. */
+/** The container the KubernetesExecutor runs the task in (the pod template's main container). */
+const TASK_CONTAINER = 'base';
+
+/**
+ * The task instance's pods (one per map index) of the chosen try, and why each that went wrong did (OOM kill, exit
+ * code, image pull, eviction); a UserError when they are gone, or have not started (with the reason, if there is one).
+ */
 export async function taskLogSources(
   client: KubeClient,
   config: ResolvedConfig,
   ref: TaskRef,
-): Promise<{ readonly sources: LogSource[]; readonly matches: TaskPodMatch[] }> {
+): Promise<{ readonly sources: LogSource[]; readonly matches: TaskPodMatch[]; readonly outcomes: { readonly pod: string; readonly outcome: PodOutcome }[] }> {
   const ns = config.kubernetes.namespace;
   const workers = await listPods(client, ns, selectorLabels(config, 'worker'));
   const metas = workers.map((p) => ({ name: p.metadata?.name ?? '?', annotations: p.metadata?.annotations ?? {}, ...(p.status?.phase ? { phase: p.status.phase } : {}) }));
@@ -54,22 +61,44 @@ export async function taskLogSources(
         hint:
           tries.length > 0
             ? `pods remain for try ${tries.join(', ')}: pass --try N`
-            : 'the executor deletes a task pod when the task ends, and remote task logs are not configured yet; read the log in the Airflow UI (airflow-aws open), or check the DAG, run and task ids',
+            : 'the executor deletes a task pod when the task ends; then the log is read from the stack\'s bucket (not with --kube-context: a cluster of its own has none) — check the DAG, run and task ids, or read the log in the Airflow UI (airflow-aws open)',
       },
     );
   }
   const byName = new Map(workers.map((p) => [p.metadata?.name ?? '?', p]));
+  const outcomes = matches.flatMap((m) => {
+    const pod = byName.get(m.name);
+    const outcome = pod ? explainPod(pod, TASK_CONTAINER) : undefined;
+    return outcome ? [{ pod: m.name, outcome }] : [];
+  });
   const sources = matches.map((m): LogSource => {
     const pod = byName.get(m.name);
-    // `base` is the container the executor runs the task in (the pod template's main container).
-    const container = pod ? mainContainer(pod, 'base') : undefined;
+    const container = pod ? mainContainer(pod, TASK_CONTAINER) : undefined;
     if (!pod || !container || !containerStarted(pod, container)) {
-      throw new UserError(`task pod ${m.name} has not started yet (${m.phase ?? 'unknown phase'})`, {
+      // Without a log, the reason is all there is to show: it goes into the error rather than after a log.
+      const why = outcomes.find((o) => o.pod === m.name)?.outcome.text;
+      throw new UserError(why ? `task pod ${m.name} never started: ${why}` : `task pod ${m.name} has not started yet (${m.phase ?? 'unknown phase'})`, {
         code: 'TASK_POD_NOT_STARTED',
-        hint: 'it may be waiting for a node or pulling its image; run the command again in a moment, or see airflow-aws status',
+        hint: why
+          ? taskOutcomeHint(outcomes.find((o) => o.pod === m.name)?.outcome)
+          : 'it may be waiting for a node or pulling its image; run the command again in a moment, or see airflow-aws status',
       });
     }
     return { pod: m.name, container };
   });
-  return { sources, matches };
+  return { sources, matches, outcomes };
+}
+
+/** What a user can do about a task pod's outcome, when there is something specific to do. */
+export function taskOutcomeHint(outcome: PodOutcome | undefined): string | undefined {
+  switch (outcome?.kind) {
+    case 'oom-killed':
+      return "give the task more memory: kubernetes.workers.memory in airflow-aws.yaml for every task, or the task's executor_config pod_override resources for one";
+    case 'image-pull':
+      return 'check the image reference and that the node may pull it (airflow-aws deploy --image …); see airflow-aws status';
+    case 'unschedulable':
+      return 'no node has room for the pod: lower the task\'s requests or add nodes';
+    default:
+      return undefined;
+  }
 }

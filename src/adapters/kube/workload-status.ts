@@ -7,8 +7,10 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { checkShape, healthSchema } from '../../dev/api-shapes.js';
 import { API_PORT, basePath } from '../../k8s/airflow-config.js';
+import { isExposed, LB_ANNOTATIONS } from '../../k8s/exposure.js';
 import { deploymentName, labelSelector, NAMES, selectorLabels, type KubeComponent } from '../../k8s/labels.js';
-import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type NodeCounts, type TaskPodCounts } from '../../status/model.js';
+import { explainPod } from '../../k8s/pod-outcome.js';
+import { HEALTH_COMPONENTS, type ApiHealth, type ComponentStatus, type KubeStatus, type LoadBalancerEndpoint, type NodeCounts, type TaskPodCounts, type TaskPodProblem } from '../../status/model.js';
 import type { KubeClient } from './client.js';
 import { isApiError, networkCode, statusOf } from './errors.js';
 
@@ -61,7 +63,31 @@ async function taskPods(client: KubeClient, config: ResolvedConfig): Promise<Tas
     await client.call(`list task pods in ${ns}`, () => client.core.listNamespacedPod({ namespace: ns, labelSelector: labelSelector(selectorLabels(config, 'worker')) }))
   ).items;
   const phase = (p: string): number => pods.filter((x) => x.status?.phase === p).length;
-  return { running: phase('Running'), queued: phase('Pending'), succeeded: phase('Succeeded'), failed: phase('Failed') };
+  return { running: phase('Running'), queued: phase('Pending'), succeeded: phase('Succeeded'), failed: phase('Failed'), problems: taskPodProblems(pods) };
+}
+
+/** Each task pod's outcome when it went wrong, newest first; the task instance from the executor's raw-value annotations. */
+export function taskPodProblems(pods: readonly V1Pod[]): TaskPodProblem[] {
+  const created = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+  return [...pods]
+    .sort((a, b) => created(b) - created(a))
+    .flatMap((p) => {
+      const outcome = explainPod(p, 'base');
+      if (!outcome) return [];
+      const a = p.metadata?.annotations ?? {};
+      const tryNumber = Number.parseInt(a['try_number'] ?? '', 10);
+      return [
+        {
+          pod: p.metadata?.name ?? '?',
+          ...(a['dag_id'] ? { dagId: a['dag_id'] } : {}),
+          ...(a['task_id'] ? { taskId: a['task_id'] } : {}),
+          ...(a['run_id'] ? { runId: a['run_id'] } : {}),
+          ...(Number.isFinite(tryNumber) ? { tryNumber } : {}),
+          kind: outcome.kind,
+          text: outcome.text,
+        },
+      ];
+    });
 }
 
 /** Ready nodes, in total and per managed node group; undefined when the identity may not list nodes. */
@@ -114,6 +140,23 @@ export async function deployedBasePath(client: KubeClient, config: ResolvedConfi
   }
 }
 
+/**
+ * The exposure load balancer as Kubernetes reports it: its scheme from our annotation, its DNS name from the
+ * Service status once AWS has made it. Undefined when there is no such Service (exposure private).
+ */
+export async function readLoadBalancerEndpoint(client: KubeClient, namespace: string): Promise<LoadBalancerEndpoint | undefined> {
+  const svc = await client.call(
+    `read Service ${namespace}/${NAMES.loadBalancer}`,
+    () => client.core.readNamespacedService({ name: NAMES.loadBalancer, namespace }),
+    true,
+  );
+  if (!svc) return undefined;
+  const ingress = svc.status?.loadBalancer?.ingress?.[0];
+  const address = ingress?.hostname ?? ingress?.ip;
+  const scheme = svc.metadata?.annotations?.[LB_ANNOTATIONS.internal] === 'true' ? 'internal' : 'internet-facing';
+  return { scheme, ...(address ? { address } : {}) };
+}
+
 async function health(client: KubeClient, config: ResolvedConfig): Promise<ApiHealth> {
   let r;
   try {
@@ -156,13 +199,15 @@ export async function readKubeStatus(
   const namespace = await client.call(`read Namespace ${ns}`, () => client.core.readNamespace({ name: ns }), true);
   const base = { where, namespace: ns };
   if (!namespace) {
-    return { ...base, namespaceExists: false, components: [], tasks: { running: 0, queued: 0, succeeded: 0, failed: 0 }, health: { reachable: false, error: 'no namespace' } };
+    return { ...base, namespaceExists: false, components: [], tasks: { running: 0, queued: 0, succeeded: 0, failed: 0, problems: [] }, health: { reachable: false, error: 'no namespace' } };
   }
-  const [comps, tasks, nodeCounts] = await Promise.all([
+  const [comps, tasks, nodeCounts, endpoint] = await Promise.all([
     Promise.all(components.map((c) => component(client, config, c))),
     taskPods(client, config),
     client.call('list nodes', () => nodes(client)),
+    // Only read when the config asks for one: a private deployment's status needs no access to Services.
+    isExposed(config) ? readLoadBalancerEndpoint(client, ns) : Promise.resolve(undefined),
   ]);
   const healthReport = comps.some((c) => c.exists) ? await health(client, config) : ({ reachable: false, error: 'not deployed' } as const);
-  return { ...base, namespaceExists: true, components: comps, tasks, health: healthReport, ...(nodeCounts ? { nodes: nodeCounts } : {}) };
+  return { ...base, namespaceExists: true, components: comps, tasks, health: healthReport, ...(nodeCounts ? { nodes: nodeCounts } : {}), ...(endpoint ? { endpoint } : {}) };
 }

@@ -1,3 +1,4 @@
+import { clusterLogStore, type LogStore } from '../../airflow/remote-logs.js';
 import { STACK_OUTPUTS } from '../../config/naming.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
@@ -11,6 +12,8 @@ import { clusterFlagsText, resolveCluster, usesKubeContext, type ClusterTarget }
 interface Target extends ClusterTarget {
   readonly database: DatabaseTarget;
   readonly master?: DatabaseMasterValues;
+  /** The stack's bucket, whenever the stack outputs were read: remote task logs are on by default on AWS. */
+  readonly logStore?: LogStore;
 }
 
 /** Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. `up` uses it too. */
@@ -26,16 +29,18 @@ export async function resolveTarget(
       ? 'create the infrastructure first (airflow-aws up), or pass --in-cluster-postgres to run the database in the cluster'
       : 'create the infrastructure first (airflow-aws up), or deploy to another cluster with --kube-context CTX --in-cluster-postgres',
   });
+  const logStore = cluster.outputs ? clusterLogStore(config, cluster.outputs.get(STACK_OUTPUTS.bucketName)) : undefined;
   if (o.inClusterPostgres) {
-    return { ...cluster, database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
+    return { ...cluster, ...(logStore ? { logStore } : {}), database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
   }
   const outputs = cluster.outputs;
-  if (!outputs) throw new Error('resolveCluster read no stack outputs although readOutputs was set');
+  if (!outputs || !logStore) throw new Error('resolveCluster read no stack outputs although readOutputs was set');
   const { rdsMasterCredentials } = await import('../../adapters/aws/deploy-inputs.js');
   const master = await rdsMasterCredentials({ region: config.region }, outputs.get(STACK_OUTPUTS.databaseSecretArn));
   return {
     ...cluster,
     master,
+    logStore,
     database: {
       kind: 'external',
       host: outputs.get(STACK_OUTPUTS.databaseEndpoint),
@@ -43,6 +48,19 @@ export async function resolveTarget(
       sslmode: 'require',
     },
   };
+}
+
+/** The S3 DAG bundle lives in the stack's bucket: without the stack there is nothing to point the bundle at. */
+function dagBundleTarget(config: ResolvedConfig, target: Target): { dagBundle?: { bucketName: string } } {
+  if (config.dags.source !== 's3') return {};
+  if (!target.outputs) {
+    throw new UserError('dags.source is "s3" but no stack outputs were read: the bundle lives in the stack\'s bucket', {
+      code: 'DAGS_BUCKET_UNKNOWN',
+      exitCode: EXIT_BAD_INPUT,
+      hint: 'create the infrastructure first (airflow-aws up), or set dags.source: image for a cluster without the stack',
+    });
+  }
+  return { dagBundle: { bucketName: target.outputs.get(STACK_OUTPUTS.bucketName) } };
 }
 
 export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promise<number> {
@@ -70,7 +88,9 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
     image: o.image,
     database: target.database,
     ...(target.master ? { databaseMaster: target.master } : {}),
+    ...(target.logStore ? { logStore: target.logStore } : {}),
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+    ...dagBundleTarget(config, target),
   };
   const ns = config.kubernetes.namespace;
 

@@ -79,7 +79,7 @@ export async function buildImage(ctx: CommandContext, o: ImageBuildOptions): Pro
     dockerfile,
     lockText: prepared.lockText,
     assets: prepared.assets,
-    dagsDir: prepared.paths.dagsDir,
+    ...(prepared.inputs.dagsInImage ? { dagsDir: prepared.paths.dagsDir } : {}),
     pluginsDir: prepared.paths.pluginsDir,
     ...(wheelhouse ? { wheelhouseDir: wheelhouse } : {}),
     ...(caBundle ? { caBundleFile: caBundle } : {}),

@@ -81,7 +81,7 @@ export async function prepareImage(config: ResolvedConfig, baseImageOverride?: s
   const inputs = imageInputs(config, baseImageOverride);
   const files = [
     ...digestAssets(assets),
-    ...(await digestTree(paths.dagsDir, 'dags')),
+    ...(inputs.dagsInImage ? await digestTree(paths.dagsDir, 'dags') : []),
     ...(await digestTree(paths.pluginsDir, 'plugins')),
   ];
   const tag = contentTag(inputs, lockText, files);

@@ -5,6 +5,7 @@
  */
 import { NAMES, SECRET_KEYS } from '../../k8s/labels.js';
 import { ADMIN_USERNAME } from '../../k8s/airflow-config.js';
+import { exposureBaseUrl, isExposed } from '../../k8s/exposure.js';
 import type { CommandContext } from '../context.js';
 import type { OpenFlags } from '../specs/kube.js';
 import { resolveCluster } from './cluster-target.js';
@@ -41,6 +42,13 @@ export async function openCommand(ctx: CommandContext, o: OpenFlags): Promise<nu
       ctx.out.info(`  login: ${ADMIN_USERNAME} / ${password}`);
     } else {
       ctx.out.info(`  login: ${ADMIN_USERNAME}; password: kubectl -n ${ns} get secret ${NAMES.secrets} -o jsonpath='{.data.${SECRET_KEYS.adminPassword}}' | base64 -d`);
+    }
+    if (isExposed(config)) {
+      const { readLoadBalancerEndpoint } = await import('../../adapters/kube/workload-status.js');
+      const lb = await readLoadBalancerEndpoint(target.client, ns);
+      const named = exposureBaseUrl(config);
+      const address = lb?.address ?? 'not provisioned yet (see airflow-aws status)';
+      ctx.out.info(`  also through the ${config.exposure.mode} load balancer: ${named ? `${named}/ (point ${config.exposure.hostname} at ${address})` : address}`);
     }
     if (ctx.out.terminal && o.browser) void openBrowser(ctx, url);
     await new Promise<void>((resolve) => {

@@ -2,12 +2,11 @@
  * `up`: from the YAML file to Airflow running on AWS. This module wires the adapters into the up context, asks
  * for confirmation and renders step events; the steps themselves live in src/ops/up.
  */
-import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import { ecrClient } from '../../adapters/aws/ecr.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import type { UpContext } from '../../ops/up/context.js';
 import { UP_STEPS } from '../../ops/up/index.js';
+import { disposeAssembly } from '../../ops/up/infrastructure.js';
 import { describeSteps, runSteps, type DescribedStep, type StepEvent } from '../../ops/steps.js';
 import { terminalPrompter, YES, type Prompter } from '../../ui/prompt.js';
 import type { Output } from '../../ui/output.js';
@@ -54,7 +53,15 @@ export async function upCommand(ctx: CommandContext, o: UpFlags): Promise<number
   const config = await ctx.config();
   const prompt: Prompter = o.yes ? YES : terminalPrompter(ctx.signal);
   const up = await upContext(ctx, config, o, prompt);
+  try {
+    return await planAndApply(ctx, o, config, prompt, up);
+  } finally {
+    // The plan's cloud assembly is deployed by the run; when nothing runs (declined, an error) it goes here.
+    disposeAssembly(up);
+  }
+}
 
+async function planAndApply(ctx: CommandContext, o: UpFlags, config: ResolvedConfig, prompt: Prompter, up: UpContext): Promise<number> {
   ctx.out.step(`planning ${config.name} in ${config.region}: infrastructure, access, image, Kubernetes`);
   const plan = await describeSteps(UP_STEPS, up);
   if (!o.json) renderPlan(ctx.out, plan);
@@ -143,6 +150,8 @@ export function renderEvent(out: Output, e: StepEvent): void {
 /** The image the lock, base image and DAGs make (its content tag), and its digest when ECR has that tag. */
 async function imageInRegistry(config: ResolvedConfig): Promise<{ tag: string; digest?: string }> {
   const { prepareImage } = await import('./image-common.js');
+  const { DescribeImagesCommand } = await import('@aws-sdk/client-ecr');
+  const { ecrClient } = await import('../../adapters/aws/ecr.js');
   const prepared = await prepareImage(config);
   const ecr = ecrClient(config.region);
   try {

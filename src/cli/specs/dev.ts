@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { countFlag, portFlag, secondsFlag } from '../flags.js';
+import { countFlag, endpointFlag, portFlag, secondsFlag } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export function registerDevCommands(program: Command, run: Runner): void {
@@ -20,13 +20,19 @@ export function registerDevCommands(program: Command, run: Runner): void {
     .option('--python <path>', 'native mode: Python interpreter for the virtualenv (default: python<airflow.python>)')
     .option('--wait <seconds>', 'how long to wait for a healthy API', secondsFlag, 300)
     .option('--image <ref>', 'Docker mode: Airflow image to run (default: the project image from `airflow-aws image build`)')
+    .addOption(
+      new Option('--dags <from>', 'native mode: read DAGs from the folder, or from the deployed S3 bundle exactly as the cluster does (dags.source: s3; the stack must exist)')
+        .choices(['folder', 's3'])
+        .default('folder'),
+    )
     .option('--postgres-image <ref>', 'Docker mode: PostgreSQL image (POSTGRES_* variables as the official image)', 'postgres:16-bookworm')
+    .option('--secrets-endpoint <url>', 'native mode: read connections, variables and config through Airflow\'s Secrets Manager backend (the deployment\'s prefixes, as on the cluster) at this endpoint URL, or "aws" for AWS in the config\'s region; AWS credentials from your environment', endpointFlag)
     .addOption(new Option('--supervised').hideHelp().default(false))
     .addHelpText(
       'after',
-      examples('airflow-aws dev up', 'airflow-aws dev up --native            # foreground; Ctrl-C stops everything', 'airflow-aws dev up --native --detach --port 8081'),
+      examples('airflow-aws dev up', 'airflow-aws dev up --native            # foreground; Ctrl-C stops everything', 'airflow-aws dev up --native --detach --port 8081', 'airflow-aws dev up --native --secrets-endpoint http://localhost:4566   # an emulator; "aws" for the real one'),
     )
-    .action(async (o: { native: boolean; port: number; detach: boolean; python?: string; wait: number; image?: string; postgresImage?: string; supervised: boolean }) =>
+    .action(async (o: { native: boolean; port: number; detach: boolean; python?: string; wait: number; image?: string; postgresImage?: string; secretsEndpoint?: string; supervised: boolean; dags: 'folder' | 's3' }) =>
       run(false, async (ctx) => (await import('../commands/dev-up.js')).devUpCommand(ctx, o)),
     );
 

@@ -101,17 +101,17 @@ export function registerKubeCommands(program: Command, run: Runner): void {
   program
     .command('logs [component]')
     .description(
-      'logs of an Airflow component\'s pods (api-server, scheduler, dag-processor, triggerer; the Jobs db-bootstrap, migrate, create-admin; postgres), or of one task\'s pod with --dag/--run/--task. Without a component: every long-running component',
+      'logs of an Airflow component\'s pods (api-server, scheduler, dag-processor, triggerer; the Jobs db-bootstrap, migrate, create-admin; postgres), or of one task with --dag/--run/--task (from its pod while it runs, from S3 once the pod is gone). Without a component: every long-running component',
     )
     .option(...KUBE_CONTEXT_OPTION)
     .option(...KUBECONFIG_OPTION)
     .option('-f, --follow', 'keep streaming new lines until Ctrl-C', false)
     .option('--since <duration>', 'only lines newer than this: 30s, 10m, 2h, 1d', durationFlag)
     .option('--tail <lines>', 'lines of history per pod (default 100 for components without --since; a task\'s whole log)', countFlag)
-    .option('--dag <dag_id>', 'with --run and --task: the log of that task instance\'s KubernetesExecutor pod')
+    .option('--dag <dag_id>', 'with --run and --task: the log of that task instance (its KubernetesExecutor pod, or the stack bucket\'s logs/ once the pod is gone; storage.devBucket in dev)')
     .option('--run <run_id>', 'the DAG run id, e.g. manual__2025-01-01T00:00:00+00:00')
     .option('--task <task_id>', 'the task id')
-    .option('--try <n>', 'the try number (default: the latest one that still has a pod)', countFlag)
+    .option('--try <n>', 'the try number (default: the latest one that still has a pod, or the latest stored one)', countFlag)
     .addHelpText(
       'after',
       examples(

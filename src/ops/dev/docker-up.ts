@@ -12,6 +12,7 @@ import path from 'node:path';
 import { AirflowApi } from '../../adapters/airflow-api.js';
 import type { DockerCli, ServiceContainer } from '../../adapters/docker/docker-cli.js';
 import { ensureStateDir, loadOrCreateSecrets, portFree, writePrivate, writeState } from '../../adapters/fs/dev-state.js';
+import { devLogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { airflowEnv, envFileText, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
 import type { DevPaths } from '../../dev/paths.js';
@@ -118,8 +119,10 @@ const prepareStep: Step<DockerRun> = {
   id: 'prepare',
   title: 'secrets, environment files and containers to run',
   describe: async () => changes('write the 0600 env files'),
-  async run(r) {
+  async run(r, report) {
     const { config, paths, opts } = r;
+    // storage.endpointUrl is usually a loopback URL, which inside a container is the container itself.
+    if (devLogStore(config)) report.warn('storage.devBucket: remote task logs are wired in native mode only (dev up --native); task logs stay in the containers');
     if (!(await portFree(opts.port))) {
       throw new UserError(`port ${opts.port} on 127.0.0.1 is in use`, { code: 'PORT_IN_USE', exitCode: 2, hint: 'stop what uses it, or pick another port with --port' });
     }

@@ -13,8 +13,6 @@ import {
   ensureCluster,
   ensureDatabase,
   findPostgres,
-  PG_DATABASE,
-  PG_USER,
   postgresArgv,
   postgresReady,
   postgresRunAs,
@@ -25,10 +23,12 @@ import { pause } from '../../adapters/proc/pause.js';
 import { identify } from '../../adapters/proc/process-identity.js';
 import { runChecked } from '../../adapters/proc/run-process.js';
 import { Supervisor } from '../../adapters/proc/supervisor.js';
+import { devLogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { airflowConfigFile, airflowEnv, CONTROLLED_AIRFLOW_CFG, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
 import { hasPackage } from '../../dev/lock.js';
 import type { DevPaths } from '../../dev/paths.js';
+import { dagBundleEnvironment, type BundleTarget } from '../../dags/bundle.js';
 import { cleanBaseEnv, nativePlan } from '../../dev/plan.js';
 import type { DevSecrets } from '../../dev/secrets.js';
 import type { DevState } from '../../dev/state.js';
@@ -36,8 +36,10 @@ import { UserError } from '../../errors/user-error.js';
 import { runSteps, unchanged, type Step } from '../steps.js';
 import { changes, stepLog, type DevOpContext, type DevUp } from './context.js';
 import { cleanupStale, postgresDataDir, rememberPostgresDataDir, supervisorRunning } from './native-state.js';
+import { nativeEnvInput, simpleAuthFile } from './native-env.js';
 import { waitHealthy } from './project.js';
 import { prepareVenv, type NativeEnvironment } from './venv.js';
+import type { SecretsBackendClient } from '../../config/secrets-backend.js';
 
 export interface NativeUpOptions {
   readonly port: number;
@@ -46,6 +48,10 @@ export interface NativeUpOptions {
   readonly waitSeconds: number;
   /** Whether the secrets this start creates may be shown (not when a detached copy of the CLI runs it). */
   readonly mayShowSecrets: boolean;
+  /** Airflow's Secrets Manager backend for this run (see AirflowEnvInput.secretsBackend). */
+  readonly secretsBackend?: SecretsBackendClient;
+  /** Read DAGs from this S3 bundle (the cluster's settings) instead of the project's folder. */
+  readonly dagBundle?: BundleTarget;
 }
 
 /** What the steps find and make, for the steps after them; each field is set by the step named beside it. */
@@ -117,6 +123,13 @@ const venvStep: Step<NativeRun> = {
         hint: 'run `airflow-aws image lock` again',
       });
     }
+    if (devLogStore(r.config) && !hasPackage(r.env.lock.lock, 'apache-airflow-providers-amazon')) {
+      throw new UserError('storage.devBucket turns on remote task logs, but the lock has no apache-airflow-providers-amazon', {
+        code: 'LOCK_STALE',
+        exitCode: 2,
+        hint: 'run `airflow-aws image lock` again (the amazon provider is part of every lock it writes)',
+      });
+    }
     return { changed: false, summary: r.env.venv.dir };
   },
 };
@@ -146,23 +159,21 @@ const configureStep: Step<NativeRun> = {
     await mkdir(paths.airflowHome, { recursive: true, mode: 0o700 });
     await mkdir(paths.taskLogsDir, { recursive: true, mode: 0o700 });
     await writePrivate(airflowConfigFile(paths.airflowHome), CONTROLLED_AIRFLOW_CFG);
-    const simpleAuthFile = path.join(paths.airflowHome, 'simple_auth_manager_passwords.json');
-    if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile, simpleAuthPasswordsJson(secrets));
+    if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile(paths), simpleAuthPasswordsJson(secrets));
+    // Remote task logs only when the config names a bucket on an S3-compatible endpoint (see devLogStore).
+    const logStore = devLogStore(config);
     const env = airflowEnv({
-      config,
-      secrets,
-      db: { host: '127.0.0.1', port: r.pgPort, user: PG_USER, database: PG_DATABASE },
-      apiPort: opts.port,
-      apiHost: '127.0.0.1',
-      executionApiUrl: `http://127.0.0.1:${opts.port}/execution/`,
-      baseUrl: `http://localhost:${opts.port}`,
-      airflowHome: paths.airflowHome,
-      dagsFolder: path.resolve(config.projectDir, config.image.dagsDir),
-      pluginsFolder: path.resolve(config.projectDir, config.image.pluginsDir),
-      taskLogsFolder: paths.taskLogsDir,
-      simpleAuthPasswordsFile: simpleAuthFile,
+      ...nativeEnvInput(config, paths, secrets, { postgres: r.pgPort, api: opts.port }),
       logServerPorts: { worker: await freePort(), triggerer: await freePort() },
+      ...(opts.secretsBackend ? { secretsBackend: opts.secretsBackend } : {}),
+      ...(logStore ? { logStore } : {}),
     });
+    if (opts.dagBundle) {
+      Object.assign(env, dagBundleEnvironment(config, opts.dagBundle), {
+        // Per project: the default (the system temp dir) would be shared by every local environment on the machine.
+        AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: path.join(paths.airflowHome, 'dag_bundles'),
+      });
+    }
     const { venv } = r.env;
     const baseEnv = { ...cleanBaseEnv(process.env), PATH: `${venv.bin('')}${path.delimiter}${process.env['PATH'] ?? ''}` };
     r.airflowEnv = { ...baseEnv, ...env };

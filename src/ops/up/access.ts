@@ -2,7 +2,8 @@
  * Step 2 of `up`: the caller becomes cluster admin through an EKS access entry, unless already listed. Skipped for
  * an existing cluster (--kube-context), whose kubeconfig already carries the access.
  */
-import { describeClusterAdmin, ensureClusterAdmin } from '../../adapters/aws/access-entry.js';
+// The EKS and IAM clients behind the access entry load only when the step has work: not for --kube-context.
+const accessEntry = () => import('../../adapters/aws/access-entry.js');
 import { awsUserError } from '../../adapters/aws/errors.js';
 import { STACK_OUTPUTS } from '../../config/naming.js';
 import { UserError } from '../../errors/user-error.js';
@@ -17,6 +18,7 @@ export const accessStep: Step<UpContext> = {
     if (!ctx.manageAccess) return unchanged('not needed: deploying to an existing cluster through its kubeconfig');
     const clusterName = ctx.found.outputs?.[STACK_OUTPUTS.clusterName];
     if (!clusterName) return { summary: 'after the cluster exists: make the caller cluster admin', changes: true, details: [], dangers: [] };
+    const { describeClusterAdmin } = await accessEntry();
     const plan = await describeClusterAdmin({ target: target(ctx), clusterName }).catch((e: unknown) => {
       throw UserError.is(e) ? e : awsUserError(e, { action: 'reading the cluster access entries', region: ctx.region });
     });
@@ -27,6 +29,7 @@ export const accessStep: Step<UpContext> = {
     if (!ctx.manageAccess) return { changed: false, summary: 'skipped (existing cluster)' };
     const clusterName = ctx.found.outputs?.[STACK_OUTPUTS.clusterName];
     if (!clusterName) throw new UserError('the stack has no ClusterName output', { code: 'STACK_OUTPUT_MISSING', hint: 'run up again' });
+    const { ensureClusterAdmin } = await accessEntry();
     const r = await ensureClusterAdmin({ target: target(ctx), clusterName }).catch((e: unknown) => {
       throw UserError.is(e) ? e : awsUserError(e, { action: `granting cluster admin on ${clusterName}`, region: ctx.region });
     });

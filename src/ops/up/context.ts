@@ -4,7 +4,9 @@
  */
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { KubeClient } from '../../adapters/kube/client.js';
+import type { LogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
+import type { SynthesizedAssembly } from '../../infra/synthesize.js';
 import type { DatabaseMasterValues, DatabaseTarget } from '../../k8s/model.js';
 import type { Prompter } from '../../ui/prompt.js';
 
@@ -13,6 +15,8 @@ export interface KubeTarget {
   readonly where: string;
   readonly database: DatabaseTarget;
   readonly master?: DatabaseMasterValues;
+  /** Remote task logs: the stack's bucket. */
+  readonly logStore?: LogStore;
 }
 
 export interface UpContext {
@@ -43,6 +47,8 @@ export interface UpContext {
 
 export interface Found {
   account?: string;
+  /** The stack synthesized once per run: the plan's template is the one deployed. */
+  assembly?: SynthesizedAssembly;
   outputs?: Readonly<Record<string, string>>;
   image?: string;
   kube?: KubeTarget;

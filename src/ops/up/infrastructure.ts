@@ -3,22 +3,29 @@
  * (dangerous replacements flagged); does itself by first settling whatever state an earlier run left (see
  * stack-resume.ts), then deploying through change sets with per-resource progress.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { cloudFormationClient, deployedTemplate } from '../../adapters/aws/cloudformation.js';
 import { awsUserError } from '../../adapters/aws/errors.js';
-import { deployStack, type StackActivity } from '../../adapters/aws/stack-deployer.js';
-import { deleteStack, failedResources, readStack, waitUntilSettled, type StackState } from '../../adapters/aws/stack-state.js';
-import { ensureTemplateBucket, s3Client, templateBucketName } from '../../adapters/aws/template-bucket.js';
-import { interrupted } from '../../adapters/kube/client.js';
-import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
-import { pauseRecordOf } from '../../adapters/aws/pause.js';
+import { deployStack, synthesizeForDeploy, type StackActivity } from '../../adapters/aws/stack-deployer.js';
+import {
+  cancelUpdate,
+  deleteStack,
+  failedResources,
+  followUntilSettled,
+  readStack,
+  waitUntilSettled,
+  type StackState,
+} from '../../adapters/aws/stack-state.js';
+import { STACK_OUTPUTS, stackName, templateBucketName } from '../../config/naming.js';
 import { pauseGuard } from '../pause/record.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import { synthesizeTemplates } from '../../infra/synthesize.js';
+import type { SynthesizedAssembly } from '../../infra/synthesize.js';
 import { dangerousChanges, diffStack, formatStackDiff, STATEFUL_TYPES } from '../../plan/infra-diff.js';
 import type { Step, StepDescription, StepReporter } from '../steps.js';
 import type { UpContext } from './context.js';
+import { decideOnInterrupt } from './stack-interrupt.js';
+import { deployIsNoOp } from './stack-noop.js';
 import { decideStackAction, type StackAction } from './stack-resume.js';
 
 /** The resources that take minutes: named while they run so a long wait never looks like a hang. */
@@ -35,11 +42,11 @@ export const infrastructureStep: Step<UpContext> = {
 
   async describe(ctx) {
     const name = stackName(ctx.config);
-    const [synth] = synthesizeTemplates(ctx.config);
-    if (!synth) throw new Error('synthesis produced no stack');
     const cfn = client(ctx);
     try {
-      const found = await readStack(cfn, name).catch((e: unknown) => {
+      // Synthesized once per run, with the deploy's own synthesizer: run() deploys this very assembly.
+      const synth = await assembly(ctx);
+      const found = await readStack(cfn, name, { lastEvent: false }).catch((e: unknown) => {
         throw awsUserError(e, { action: `reading stack ${name}`, region: ctx.region });
       });
       const action = decideStackAction(found && toFound(found), ctx.config.name, name);
@@ -76,38 +83,70 @@ export const infrastructureStep: Step<UpContext> = {
     const name = stackName(ctx.config);
     const cfn = client(ctx);
     try {
-      const account = await callerAccount(ctx);
-      ctx.found.account = account;
-      const bucket = templateBucketName(account, ctx.region);
-      const s3 = s3Client({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
-      try {
-        if ((await ensureTemplateBucket(s3, bucket, ctx.region)) === 'created') report.info(`created the template bucket ${bucket}`);
-      } catch (e) {
-        throw awsUserError(e, { action: `creating the template bucket ${bucket}`, region: ctx.region });
-      } finally {
-        s3.destroy();
-      }
-
-      const existing = await readStack(cfn, name);
+      const synth = await assembly(ctx);
+      const existing = await readStack(cfn, name, { lastEvent: false });
       if (existing) await refuseIfPaused(ctx, name, existing.outputs);
-      const settled = await settleStack(ctx, cfn, name, report);
-      const result = await deployWithProgress(ctx, cfn, name, bucket, report, settled);
+      const settled = await settleStack(ctx, cfn, name, report, existing);
+      if (settled.kind === 'update') {
+        // The toolkit's own no-op test, made without loading the toolkit or creating a change set.
+        const verdict = deployIsNoOp(synth, { ...settled.stack, template: await deployedTemplate(cfn, name) });
+        if (verdict.noOp) {
+          ctx.found.outputs = settled.stack.outputs;
+          return { changed: false, summary: 'no changes', data: { stackName: name, stackArn: settled.stack.id } };
+        }
+      }
+      await ensureBucket(ctx, report);
+      const result = await deployWithProgress(ctx, cfn, name, synth, report, settled.kind);
       ctx.found.outputs = result.outputs;
       return {
         changed: !result.noChanges,
-        summary: result.noChanges ? 'no changes' : `stack ${name} ${settled === 'create' ? 'created' : 'updated'}`,
+        summary: result.noChanges ? 'no changes' : `stack ${name} ${settled.kind === 'create' ? 'created' : 'updated'}`,
         data: { stackName: name, stackArn: result.stackArn },
       };
     } finally {
       cfn.destroy();
+      disposeAssembly(ctx);
     }
   },
 };
+
+/**
+ * The cloud assembly of this run, synthesized on first use (the plan's describe, or run() when nothing described
+ * it) and shared by both: the template the plan showed is the template deployed.
+ */
+async function assembly(ctx: UpContext): Promise<SynthesizedAssembly> {
+  if (!ctx.found.assembly) {
+    ctx.found.account ??= await callerAccount(ctx);
+    ctx.found.assembly = synthesizeForDeploy(ctx.config, templateBucketName(ctx.found.account, ctx.region));
+  }
+  return ctx.found.assembly;
+}
+
+/** Removes the run's cloud assembly directory; the CLI calls it too when the plan is not applied. */
+export function disposeAssembly(ctx: UpContext): void {
+  ctx.found.assembly?.dispose();
+  delete ctx.found.assembly;
+}
+
+async function ensureBucket(ctx: UpContext, report: StepReporter): Promise<void> {
+  const { ensureTemplateBucket, s3Client } = await import('../../adapters/aws/template-bucket.js');
+  const bucket = templateBucketName(ctx.found.account ?? (await callerAccount(ctx)), ctx.region);
+  const s3 = s3Client({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) });
+  try {
+    if ((await ensureTemplateBucket(s3, bucket, ctx.region)) === 'created') report.info(`created the template bucket ${bucket}`);
+  } catch (e) {
+    throw awsUserError(e, { action: `creating the template bucket ${bucket}`, region: ctx.region });
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** `up` never silently undoes a pause (nodes at 0, database stopped): resume is the way back. */
 async function refuseIfPaused(ctx: UpContext, name: string, outputs: Readonly<Record<string, string>>): Promise<void> {
   const clusterName = outputs[STACK_OUTPUTS.clusterName];
   if (!clusterName) return;
+  // Lazy: the EKS client is not loaded on the no-op path of a stack without a cluster output.
+  const { pauseRecordOf } = await import('../../adapters/aws/pause.js');
   const pause = await pauseRecordOf({ region: ctx.region, ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}) }, clusterName);
   const refusal = pauseGuard({ stackName: name, ...(pause ? { pause } : {}) });
   if (refusal) throw refusal;
@@ -151,16 +190,24 @@ async function callerAccount(ctx: UpContext): Promise<string> {
 }
 
 /** Leaves the stack in a state a change set can start from, or stops with the reason. */
-async function settleStack(ctx: UpContext, cfn: CloudFormationClient, name: string, report: StepReporter): Promise<'create' | 'update'> {
-  for (;;) {
-    const found = await readStack(cfn, name);
+async function settleStack(
+  ctx: UpContext,
+  cfn: CloudFormationClient,
+  name: string,
+  report: StepReporter,
+  first: StackState | undefined,
+): Promise<{ readonly kind: 'create' } | { readonly kind: 'update'; readonly stack: StackState }> {
+  // The caller has just read the stack: decide from that read first, and read again only after a change.
+  let found = first;
+  for (let reread = false; ; reread = true) {
+    if (reread) found = await readStack(cfn, name, { lastEvent: false });
     const action = decideStackAction(found && toFound(found), ctx.config.name, name);
     switch (action.kind) {
       case 'create':
-        return 'create';
+        return { kind: 'create' };
       case 'update':
         if (action.note) report.warn(action.note);
-        return 'update';
+        return { kind: 'update', stack: found! };
       case 'refuse':
         throw new UserError(action.why, { code: action.code, hint: action.hint, ...(action.code === 'STACK_NOT_OURS' ? { exitCode: EXIT_BAD_INPUT } : {}) });
       case 'wait':
@@ -202,12 +249,15 @@ async function deployWithProgress(
   ctx: UpContext,
   cfn: CloudFormationClient,
   name: string,
-  bucket: string,
+  synth: SynthesizedAssembly,
   report: StepReporter,
   kind: 'create' | 'update',
 ) {
   const slowSince = new Map<string, { label: string; since: number }>();
+  let interruptedAt: number | undefined;
   const onActivity = (a: StackActivity) => {
+    // After Ctrl-C the toolkit still polls in the background; its lines would cut into the question and the rollback.
+    if (interruptedAt !== undefined) return;
     const counts = a.done !== undefined ? { done: a.done, ...(a.total !== undefined ? { total: a.total } : {}) } : undefined;
     const label = SLOW_RESOURCES[a.type];
     if (label && a.status.endsWith('_IN_PROGRESS') && !slowSince.has(a.logicalId)) {
@@ -228,25 +278,16 @@ async function deployWithProgress(
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => {
-      report.warn(
-        kind === 'create'
-          ? `CloudFormation keeps creating stack ${name} on its own; the next \`airflow-aws up\` waits for it and continues`
-          : `CloudFormation keeps updating stack ${name} on its own; the next \`airflow-aws up\` waits for it and continues. To stop it instead: aws cloudformation cancel-update-stack --stack-name ${name}`,
-      );
-      reject(interrupted());
+      interruptedAt = Date.now();
+      clearInterval(heartbeat);
+      onInterrupt(ctx, cfn, name, kind, report).then(reject, reject);
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([
-      deployStack({
-        config: ctx.config,
-        region: ctx.region,
-        credentials: ctx.credentials,
-        templateBucket: bucket,
-        onActivity,
-      }),
+      deployStack({ assembly: synth, region: ctx.region, credentials: ctx.credentials, onActivity }),
       aborted,
     ]);
   } catch (e) {
@@ -263,6 +304,52 @@ async function deployWithProgress(
     clearInterval(heartbeat);
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Ctrl-C while CloudFormation works: offers to cancel an update (on a terminal), otherwise says what goes on and
+ * how to continue. Resolves to the error the step ends with. A second Ctrl-C ends the process at once: the first
+ * one removed the CLI's handler, and at the question the prompter turns it into INTERRUPTED.
+ */
+async function onInterrupt(ctx: UpContext, cfn: CloudFormationClient, name: string, kind: 'create' | 'update', report: StepReporter): Promise<UserError> {
+  const now = await readStack(cfn, name, { lastEvent: false }).catch(() => 'unknown' as const);
+  // Unreadable (network gone): say what is known from the operation that was started.
+  const status = now === 'unknown' ? (kind === 'create' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS') : now?.status;
+  const choice = decideOnInterrupt({ stackName: name, status, interactive: ctx.prompt.interactive });
+  // Said once, by the CLI's error mapping: the first line as the error, the rest (how to watch, resume) under it.
+  const leave = (lines: readonly string[]) => new UserError(`interrupted: ${lines[0]}`, { code: 'INTERRUPTED', exitCode: 130, details: lines.slice(1) });
+  if (choice.kind === 'leave') return leave(choice.lines);
+  // A second Ctrl-C at the question (or a terminal gone) means: leave it running, and stop now.
+  if (!(await ctx.prompt.confirm(choice.question, { afterInterrupt: true }).catch(() => false))) return leave(choice.leave);
+
+  const since = new Date(Date.now() - 5_000);
+  report.progress(`cancelling the update of stack ${name}`);
+  if ((await cancelUpdate(cfn, name)) === 'not-cancellable') {
+    const s = await readStack(cfn, name, { lastEvent: false });
+    // It ended or moved on meanwhile (e.g. to its cleanup): say what it does now.
+    const again = decideOnInterrupt({ stackName: name, status: s?.status, interactive: false });
+    return leave(['the update can no longer be cancelled', ...(again.kind === 'leave' ? again.lines : again.leave)]);
+  }
+  // No abort signal here: it has fired already, and a second Ctrl-C ends the process anyway.
+  const settled = await followUntilSettled(cfn, name, {
+    since,
+    timeoutMs: ctx.timeoutMs,
+    onEvent: (e) => report.progress(`${e.status} ${e.resource} (${e.type})${e.reason && e.status.endsWith('FAILED') ? `: ${e.reason}` : ''}`),
+  });
+  const final = settled?.status ?? 'absent';
+  if (final === 'UPDATE_ROLLBACK_COMPLETE') {
+    return new UserError(`interrupted: the update of stack ${name} was cancelled and rolled back`, {
+      code: 'UPDATE_CANCELLED',
+      exitCode: 130,
+      hint: 'the stack is as it was before this run; `airflow-aws up` applies the changes again',
+    });
+  }
+  const next = decideStackAction(settled && toFound(settled), ctx.config.name, name);
+  return new UserError(`interrupted: the update of stack ${name} was cancelled; the stack is ${final}${settled?.reason ? ` (${settled.reason})` : ''}`, {
+    code: 'UPDATE_CANCELLED',
+    exitCode: 130,
+    hint: next.kind === 'refuse' ? next.hint : 'run `airflow-aws up` again: it continues from this state',
+  });
 }
 
 function minutes(ms: number): string {

@@ -7,9 +7,8 @@
  * migration Job runs; the engine runs migrations before it touches any Deployment, so a failed migration leaves the
  * old pods serving, and the error carries the restore commands. A downgrade is refused before anything changes.
  */
-import { createSnapshot, findInstanceId } from '../../adapters/aws/db-snapshot.js';
 import { deploy, planDeploy } from '../../adapters/kube/deploy.js';
-import { stackName } from '../../config/naming.js';
+import { STACK_OUTPUTS, stackName } from '../../config/naming.js';
 import { UserError } from '../../errors/user-error.js';
 import { NAMES, ownerSelector } from '../../k8s/labels.js';
 import type { Step } from '../steps.js';
@@ -95,6 +94,8 @@ async function upgradeDecision(ctx: UpContext, target: KubeTarget): Promise<Upgr
 /** Only an RDS database is snapshotted; an in-cluster one (tests, minikube) has no AWS snapshot to take. */
 async function upgradeText(ctx: UpContext, target: KubeTarget, d: UpgradeDecision): Promise<string[]> {
   if (target.database.kind !== 'external') return upgradePlanLines(d, { instanceId: '(in-cluster database: no snapshot)', region: ctx.region });
+  // The RDS client loads only for an upgrade; most runs are not one.
+  const { findInstanceId } = await import('../../adapters/aws/db-snapshot.js');
   const instanceId = await findInstanceId(aws(ctx), { stackName: stackName(ctx.config), ...(ctx.found.outputs ? { outputs: ctx.found.outputs } : {}) });
   return upgradePlanLines(d, { instanceId, region: ctx.region });
 }
@@ -109,6 +110,7 @@ async function snapshotBeforeMigration(
     report.warn(`Airflow ${d.from} -> ${d.to} on an in-cluster database: no snapshot is taken`);
     return undefined;
   }
+  const { createSnapshot, findInstanceId } = await import('../../adapters/aws/db-snapshot.js');
   const instanceId = await findInstanceId(aws(ctx), { stackName: stackName(ctx.config), ...(ctx.found.outputs ? { outputs: ctx.found.outputs } : {}) });
   report.progress(`Airflow ${d.from} -> ${d.to}: snapshot ${d.snapshotId} of ${instanceId} before the migration`);
   const r = await createSnapshot({
@@ -128,5 +130,13 @@ function aws(ctx: UpContext) {
 }
 
 function request(ctx: UpContext, target: KubeTarget, image: string) {
-  return { config: ctx.config, image, database: target.database, ...(target.master ? { databaseMaster: target.master } : {}) };
+  const bucketName = ctx.found.outputs?.[STACK_OUTPUTS.bucketName];
+  return {
+    config: ctx.config,
+    image,
+    database: target.database,
+    ...(target.master ? { databaseMaster: target.master } : {}),
+    ...(target.logStore ? { logStore: target.logStore } : {}),
+    ...(bucketName ? { dagBundle: { bucketName } } : {}),
+  };
 }

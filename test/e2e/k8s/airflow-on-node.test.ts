@@ -7,8 +7,10 @@
  * Proves what kwok cannot: the bootstrap, migration and admin Jobs' commands succeed; every component becomes
  * Ready through its real probes; the example DAG, triggered through the Airflow API, runs its task in a
  * KubernetesExecutor worker pod made from our pod template (the scheduler reaches the apiserver with its
- * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a second
- * deploy restarts nothing. Never skipped: a missing binary, package or image fails with what to run.
+ * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a scheduler
+ * pod deleted while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts
+ * nothing. The extra DAG (adopt) is in the test image next to hello and runs only when its test triggers it.
+ * Never skipped: a missing binary, package or image fails with what to run.
  *
  * Minutes on a 2-core machine (image build with a cached wheelhouse, node start, migrations, Airflow start-up).
  */
@@ -23,6 +25,36 @@ import type { ImageProject } from '../../support/image-project.js';
 
 const AIRFLOW = '3.3.2';
 const NS = 'airflow';
+
+/**
+ * Triggered only by the adoption test: its task runs until the test sets the Variable `adopt_release`, so the
+ * scheduler can be replaced while the task's pod runs, with no sleep sized to a guess.
+ */
+const ADOPT_DAG = `from datetime import datetime
+
+from airflow.decorators import dag, task
+
+
+@dag(schedule=None, start_date=datetime(2024, 1, 1), catchup=False)
+def adopt():
+    @task(retries=0)
+    def hold():
+        import time
+
+        from airflow.sdk import Variable
+
+        deadline = time.monotonic() + 900
+        while Variable.get("adopt_release", default=None) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("Variable adopt_release was never set")
+            time.sleep(2)
+        print("released")
+
+    hold()
+
+
+adopt()
+`;
 
 interface Condition {
   type: string;
@@ -60,7 +92,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     const avail = kubeNodeAvailable();
     if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
     let t = Date.now();
-    const built = await buildAirflowProjectImage(AIRFLOW);
+    const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'adopt.py': ADOPT_DAG });
     project = built.project;
     image = built.image;
     pgImage = await ensureK8sPostgresImage();
@@ -86,6 +118,55 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     assert.ok(cluster);
     return cluster;
   };
+
+  type ApiCall = <T>(method: string, url: string, body?: unknown) => Promise<{ status: number; body: T; text: string }>;
+  let apiClient: ApiCall | undefined;
+  /** The Airflow API through its ClusterIP Service (kube-proxy serves Service IPs to the node itself too), logged in as admin. */
+  async function airflowApi(): Promise<ApiCall> {
+    if (apiClient) return apiClient;
+    const svc = await c().request<{ spec: { clusterIP: string; ports: { port: number }[] } }>('GET', `/api/v1/namespaces/${NS}/services/airflow-api-server`);
+    assert.equal(svc.status, 200, svc.text);
+    const base = `http://${svc.body.spec.clusterIP}:${svc.body.spec.ports[0]?.port ?? 8080}`;
+    const secret = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/secrets/airflow-secrets`);
+    const password = Buffer.from(secret.body.data['admin-password'] ?? '', 'base64').toString('utf8');
+    assert.ok(password, 'no admin-password in Secret airflow-secrets');
+    let token = '';
+    const api: ApiCall = async <T>(method: string, url: string, body?: unknown) => {
+      const res = await fetch(`${base}${url}`, {
+        method,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed as T, text };
+    };
+    const login = await api<{ access_token: string }>('POST', '/auth/token', { username: 'admin', password });
+    assert.ok(login.status === 200 || login.status === 201, `POST /auth/token: ${login.status} ${login.text}`);
+    token = login.body.access_token;
+    apiClient = api;
+    return api;
+  }
+
+  /** Waits for DAG `dagId` to be parsed, unpauses it and triggers a run; returns the run id. */
+  async function triggerDag(api: ApiCall, dagId: string): Promise<string> {
+    const deadline = Date.now() + 300_000;
+    while ((await api('GET', `/api/v2/dags/${dagId}`)).status !== 200) {
+      if (Date.now() > deadline) assert.fail(`DAG ${dagId} not parsed after 300 s\n${await diagnostics()}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const unpause = await api('PATCH', `/api/v2/dags/${dagId}`, { is_paused: false });
+    assert.equal(unpause.status, 200, unpause.text);
+    const trig = await api<{ dag_run_id: string }>('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null });
+    assert.equal(trig.status, 200, trig.text);
+    return trig.body.dag_run_id;
+  }
 
   /** Pods, events and the node's logs: what a failure needs to be understood. */
   async function diagnostics(): Promise<string> {
@@ -147,53 +228,17 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   });
 
   it('runs the example DAG through the API: its task runs in a worker pod made from the pod template and succeeds', async () => {
-    // The Airflow API through its ClusterIP Service (kube-proxy serves Service IPs to the node itself too).
-    const svc = await c().request<{ spec: { clusterIP: string; ports: { port: number }[] } }>('GET', `/api/v1/namespaces/${NS}/services/airflow-api-server`);
-    assert.equal(svc.status, 200, svc.text);
-    const base = `http://${svc.body.spec.clusterIP}:${svc.body.spec.ports[0]?.port ?? 8080}`;
-    const secret = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/secrets/airflow-secrets`);
-    const password = Buffer.from(secret.body.data['admin-password'] ?? '', 'base64').toString('utf8');
-    assert.ok(password, 'no admin-password in Secret airflow-secrets');
-    let token = '';
-    const api = async <T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T; text: string }> => {
-      const res = await fetch(`${base}${url}`, {
-        method,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: parsed as T, text };
-    };
-    const login = await api<{ access_token: string }>('POST', '/auth/token', { username: 'admin', password });
-    assert.ok(login.status === 200 || login.status === 201, `POST /auth/token: ${login.status} ${login.text}`);
-    token = login.body.access_token;
-
+    const api = await airflowApi();
     const until = (ms: number): number => Date.now() + ms;
-    let deadline = until(300_000);
-    while ((await api('GET', '/api/v2/dags/hello')).status !== 200) {
-      if (Date.now() > deadline) assert.fail(`DAG hello not parsed after 300 s\n${await diagnostics()}`);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-    const unpause = await api('PATCH', '/api/v2/dags/hello', { is_paused: false });
-    assert.equal(unpause.status, 200, unpause.text);
     const t = Date.now();
-    const trig = await api<{ dag_run_id: string }>('POST', '/api/v2/dags/hello/dagRuns', { logical_date: null });
-    assert.equal(trig.status, 200, trig.text);
-    const runId = trig.body.dag_run_id;
+    const runId = await triggerDag(api, 'hello');
 
     // Watch for the task's pod while the run goes on (the executor deletes it once it has finished).
     let workerPod: PodItem | undefined;
     let lastPhase = '';
     let runningAt = 0;
     let state = '';
-    deadline = until(900_000);
+    const deadline = until(900_000);
     for (;;) {
       const pods = await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent('dag_id=hello')}`);
       const p = pods.body.items?.[0];
@@ -233,6 +278,64 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     assert.equal(main.securityContext?.['allowPrivilegeEscalation'], false);
     assert.deepEqual(main.securityContext?.['capabilities'], { drop: ['ALL'] });
     process.stderr.write(`# worker pod ${workerPod.metadata.name}: last phase seen ${lastPhase}; run ${runId} success in ${timings['DAG run triggered -> success']} ms\n`);
+  });
+
+  it('the scheduler pod is deleted while a task pod runs: the new scheduler adopts that pod and the run succeeds', async () => {
+    const api = await airflowApi();
+    const t = Date.now();
+    const runId = await triggerDag(api, 'adopt');
+    type Pod = PodItem & { metadata: { uid: string; deletionTimestamp?: string } };
+    const pods = async (selector: string): Promise<Pod[]> =>
+      (await c().request<{ items: Pod[] }>('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector)}`)).body.items ?? [];
+    const ready = (p: Pod): boolean => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+    const waitFor = async <T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) assert.fail(`${what} after ${ms / 1000} s\n${await diagnostics()}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+
+    const worker = await waitFor('the adopt task pod is not Running', 600_000, async () => (await pods('dag_id=adopt')).find((p) => p.status?.phase === 'Running'));
+    // The KubernetesExecutor labels its pods with its scheduler job's id; adoption relabels them with the new one's.
+    const firstOwner = worker.metadata.labels?.['airflow-worker'];
+    assert.ok(firstOwner, JSON.stringify(worker.metadata.labels));
+    const [oldScheduler, ...more] = await pods('app.kubernetes.io/component=scheduler');
+    assert.ok(oldScheduler && more.length === 0, 'expected one scheduler pod');
+    const del = await c().request('DELETE', `/api/v1/namespaces/${NS}/pods/${oldScheduler.metadata.name}`);
+    assert.equal(del.status, 200, del.text);
+    const tDeleted = Date.now();
+
+    const newScheduler = await waitFor('no new scheduler pod Ready', 600_000, async () =>
+      (await pods('app.kubernetes.io/component=scheduler')).find((p) => p.metadata.uid !== oldScheduler.metadata.uid && !p.metadata.deletionTimestamp && ready(p)),
+    );
+    timings['scheduler pod deleted -> new one Ready'] = Date.now() - tDeleted;
+    const adopted = await waitFor('the task pod was not adopted by the new scheduler', 300_000, async () => {
+      const p = (await pods('dag_id=adopt')).find((x) => x.metadata.uid === worker.metadata.uid);
+      const owner = p?.metadata.labels?.['airflow-worker'];
+      return owner && owner !== firstOwner ? p : undefined;
+    });
+    timings['scheduler pod deleted -> task pod adopted'] = Date.now() - tDeleted;
+    // Adopted while still running: the same pod, never restarted, and no second pod for the task.
+    assert.equal(adopted.status?.phase, 'Running', JSON.stringify(adopted.status));
+    assert.deepEqual(adopted.status?.containerStatuses?.map((x) => x.restartCount), [0]);
+    assert.deepEqual((await pods('dag_id=adopt')).map((p) => p.metadata.uid), [worker.metadata.uid]);
+
+    const release = await api('POST', '/api/v2/variables', { key: 'adopt_release', value: runId });
+    assert.ok(release.status === 200 || release.status === 201, `POST /api/v2/variables: ${release.status} ${release.text}`);
+    const state = await waitFor('the adopt run did not end', 600_000, async () => {
+      const s = (await api<{ state: string }>('GET', `/api/v2/dags/adopt/dagRuns/${encodeURIComponent(runId)}`)).body.state;
+      return s === 'success' || s === 'failed' ? s : undefined;
+    });
+    const tis = await api<{ task_instances: { task_id: string; state: string; try_number: number }[] }>('GET', `/api/v2/dags/adopt/dagRuns/${encodeURIComponent(runId)}/taskInstances`);
+    assert.equal(state, 'success', tis.text);
+    assert.deepEqual(tis.body.task_instances.map((x) => [x.task_id, x.state, x.try_number]), [['hold', 'success', 1]]);
+    timings['adoption test'] = Date.now() - t;
+    process.stderr.write(
+      `# adoption: scheduler ${oldScheduler.metadata.name} -> ${newScheduler.metadata.name}; pod ${worker.metadata.name} airflow-worker ${firstOwner} -> ${adopted.metadata.labels?.['airflow-worker']}\n`,
+    );
   });
 
   it('a second deploy with the same inputs restarts no pod (same UIDs, no restarts)', async () => {

@@ -37,6 +37,21 @@ function blockNesting(levels: number): string {
 }
 
 const CASES: readonly Case[] = [
+  {
+    name: 'a public load balancer without TLS',
+    content: `${VALID}exposure:\n  mode: public\n  sourceCidrs: [0.0.0.0/0]\n`,
+    expect: [/exposure\.certificateArn: is required with exposure\.mode "public"/, /\(got nothing\)/],
+  },
+  {
+    name: 'a certificate ARN that is not an ACM ARN',
+    content: `${VALID}exposure:\n  mode: internal\n  certificateArn: arn:aws:iam::123456789012:server-certificate/x\n  hostname: a.example.com\n  sourceCidrs: [10.0.0.0/8]\n`,
+    expect: [/airflow-aws\.yaml:5:\d+: exposure\.certificateArn: must be an ACM certificate ARN/, '(got "arn:aws:iam::123456789012:server-certificate/x")'],
+  },
+  {
+    name: 'a source CIDR that is not a CIDR',
+    content: `${VALID}exposure:\n  mode: internal\n  allowInsecureHttp: true\n  sourceCidrs: [10.0.0.0/8, office]\n`,
+    expect: [/exposure\.sourceCidrs\[1\]: must be an IPv4 CIDR/, '(got "office")'],
+  },
   { name: 'empty file', content: '', expect: [/is empty/, /airflow-aws init/] },
   { name: 'only a comment', content: '# nothing here\n', expect: [/is empty/] },
   { name: 'a list instead of a mapping', content: '- name: demo\n- region: us-east-1\n', expect: [/must be a mapping/, /got a list of 2/] },
@@ -166,6 +181,16 @@ const CASES: readonly Case[] = [
   { name: 'very deep block nesting', content: blockNesting(200), expect: [/nests \d+ levels deep/] },
   { name: 'very large file', content: `${VALID}# ${'x'.repeat(2 * 1024 * 1024)}\n`, expect: [/file is too large/] },
   {
+    name: 'an S3 endpoint that is not an http(s) URL',
+    content: `${VALID}storage:\n  endpointUrl: minio:9000\n`,
+    expect: ['storage.endpointUrl: must be an http(s) URL, e.g. http://127.0.0.1:9000 (got "minio:9000")'],
+  },
+  {
+    name: 'a dev bucket without an S3 endpoint',
+    content: `${VALID}storage:\n  devBucket: dev-logs\n`,
+    expect: [/storage\.devBucket: needs storage\.endpointUrl .*\(got "dev-logs"\)/],
+  },
+  {
     name: 'tag with a reserved prefix',
     content: `${VALID}tags:\n  "aws:owner": me\n`,
     expect: [/tags/, /must not start with "aws:"/],
@@ -189,6 +214,22 @@ describe('validate rejects bad input with exit code 2 and a clear message', () =
       assert.equal(r.stdout, '', 'nothing on stdout for a failed validate');
     });
   }
+
+  it('refuses a public load balancer without TLS in every command that reads the config (plan, synth), naming the path', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'airflow-aws.yaml'), `${VALID}exposure:\n  mode: public\n  sourceCidrs: [0.0.0.0/0]\n`);
+    for (const args of [['plan', '--offline'], ['synth', '--out', path.join(dir, 'out')]]) {
+      const r = await runCli(args, { cwd: dir, killAfterMs: 60_000 });
+      assert.equal(r.code, 2, `${args[0]}: exit code 2 expected, got ${r.code}; stderr:\n${r.stderr}`);
+      assert.match(r.stderr, /airflow-aws\.yaml(:\d+:\d+)?: exposure\.certificateArn: is required with exposure\.mode "public".*\(got nothing\)/);
+      assert.match(r.stderr, /allowInsecureHttp: true/);
+      assert.equal(r.stdout, '', `${args[0]} printed data for a refused config`);
+    }
+    // The explicit opt-out is accepted.
+    writeFileSync(path.join(dir, 'airflow-aws.yaml'), `${VALID}exposure:\n  mode: public\n  sourceCidrs: [0.0.0.0/0]\n  allowInsecureHttp: true\n`);
+    const ok = await runCli(['validate'], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+  });
 
   it('reports a missing file with a hint to run init', async () => {
     const dir = tempDir();

@@ -11,6 +11,9 @@ import { ApplyEngine, refOf } from '../../../src/adapters/kube/engine.js';
 import { deploy, planDeploy, prepareDeploy, type DeployRequest } from '../../../src/adapters/kube/deploy.js';
 import { readSecretData } from '../../../src/adapters/kube/secrets.js';
 import { buildApp } from '../../../src/k8s/app.js';
+import { loadBalancersStep } from '../../../src/ops/down/kubernetes.js';
+import { readLoadBalancerEndpoint } from '../../../src/adapters/kube/workload-status.js';
+import type { DownContext } from '../../../src/ops/down/context.js';
 import { allObjects, type KubeApp, type KubeObject } from '../../../src/k8s/model.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
 import { config, EXTERNAL_DB, IN_CLUSTER_DB, inputs } from '../../unit/k8s/fixtures.js';
@@ -308,5 +311,51 @@ describe('apply engine on a real kube-apiserver (kwok node)', () => {
       const uidBefore = r.changes.find((c) => c.ref === `Deployment/airflow/${name}`)?.action;
       assert.equal(uidBefore, 'configured');
     }
+  });
+
+  it('accepts the exposure load balancer (server-side apply), prunes it when private again, and down deletes it first', async () => {
+    const client = clientFor(cluster);
+    const cert = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
+    const exposed = (mode: 'internal' | 'public') =>
+      config({ exposure: { mode, certificateArn: cert, hostname: 'airflow.example.com', sourceCidrs: ['203.0.113.0/24'] } }, { executor: 'LocalExecutor' });
+    const image = 'registry.example/airflow:3.3.2-2';
+    const r = await deploy(client, request({ config: exposed('internal'), image }), FAST);
+    assert.ok(r.changes.some((c) => c.ref === 'Service/airflow/airflow-ui-lb' && c.action === 'created'), r.changes.map((c) => `${c.action} ${c.ref}`).join(', '));
+    const read = async () => (await cluster.request<{ spec: { type: string; ports: { port: number; nodePort?: number }[]; loadBalancerSourceRanges: string[] }; metadata: { annotations: Record<string, string> } }>('GET', '/api/v1/namespaces/airflow/services/airflow-ui-lb')).body;
+    const svc = await read();
+    assert.equal(svc.spec.type, 'LoadBalancer');
+    assert.ok((svc.spec.ports[0]!.nodePort ?? 0) > 0, 'the apiserver allocated a NodePort for the load balancer');
+    assert.deepEqual(svc.spec.loadBalancerSourceRanges, ['203.0.113.0/24']);
+    assert.equal(svc.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-internal'], 'true');
+    // No cloud provider here: the Service exists, its address is still pending — as `status` and `open` say.
+    assert.deepEqual(await readLoadBalancerEndpoint(client, 'airflow'), { scheme: 'internal' });
+    // internal → public is an in-place change of the same Service (a new load balancer on AWS, same object here).
+    const again = await deploy(client, request({ config: exposed('public'), image }), FAST);
+    assert.ok(again.changes.some((c) => c.ref === 'Service/airflow/airflow-ui-lb' && c.action === 'configured'));
+    assert.equal((await read()).metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme'], 'internet-facing');
+
+    // down's load-balancer step finds exactly the Service we rendered and waits until it is gone.
+    const ctx: DownContext = {
+      config: exposed('public'),
+      region: 'eu-west-1',
+      signal: new AbortController().signal,
+      timeoutMs: 30_000,
+      deleteData: false,
+      stack: undefined,
+      kube: () => Promise.resolve({ client, where: 'kwok' }),
+      found: {},
+    };
+    const described = await loadBalancersStep.describe(ctx);
+    assert.deepEqual(described.details, ['Service airflow-ui-lb']);
+    const quiet = { progress: () => undefined, info: () => undefined, warn: () => undefined };
+    const outcome = await loadBalancersStep.run(ctx, quiet);
+    assert.equal(outcome.summary, 'deleted Service airflow-ui-lb');
+    assert.equal((await cluster.request('GET', '/api/v1/namespaces/airflow/services/airflow-ui-lb')).status, 404);
+    assert.equal((await cluster.request('GET', '/api/v1/namespaces/airflow/services/airflow-api-server')).status, 200);
+
+    // Back to exposed, then private: the apply engine prunes the load balancer Service.
+    await deploy(client, request({ config: exposed('internal'), image }), FAST);
+    const priv = await deploy(client, request({ config: config({}, { executor: 'LocalExecutor' }), image }), FAST);
+    assert.ok(priv.changes.some((c) => c.ref === 'Service/airflow/airflow-ui-lb' && c.action === 'pruned'), priv.changes.map((c) => `${c.action} ${c.ref}`).join(', '));
   });
 });

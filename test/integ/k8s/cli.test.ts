@@ -3,9 +3,18 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, tempDir } from '../../support/cli.js';
+import { runCli as runCliOnly, tempDir, type CliOptions, type CliResult } from '../../support/cli.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
+import { cliTexts, describeLeaks, filesUnder, findLeaks, type Text } from '../../support/secret-hygiene.js';
 import { startCluster } from './cluster.js';
+
+/** Every run's output, for the secrets-hygiene check at the end. */
+const outputs: Text[] = [];
+async function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+  const r = await runCliOnly(args, opts);
+  outputs.push(...cliTexts(args.join(' '), r));
+  return r;
+}
 
 describe('airflow-aws deploy / eks-token (CLI)', () => {
   let cluster: KubeTestCluster;
@@ -55,11 +64,12 @@ describe('airflow-aws deploy / eks-token (CLI)', () => {
     assert.match(r.stderr, /created Namespace\/airflow/);
     assert.match(r.stderr, /error: timed out after 2 s waiting for StatefulSet airflow\/airflow-postgresql to roll out/);
     assert.match(r.stderr, /hint: /);
-    const secret = (await cluster.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/airflow/secrets/airflow-secrets')).body;
-    for (const v of Object.values(secret.data)) {
-      const plain = Buffer.from(v, 'base64').toString();
-      assert.ok(!r.stdout.includes(plain) && !r.stderr.includes(plain), 'a secret value was printed');
-    }
+  });
+
+  it('a second --dry-run, with the generated Secret in the cluster, plans without showing its data', async () => {
+    const r = await runCli(['deploy', ...kube(), '--in-cluster-postgres', '--image', 'registry.example/airflow:2', '--dry-run'], { cwd: project });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^[+~] Deployment\/airflow\/airflow-scheduler$/m);
   });
 
   it('writes synth YAML that kubectl applies to a real apiserver (server-side dry run)', async () => {
@@ -91,5 +101,15 @@ describe('airflow-aws deploy / eks-token (CLI)', () => {
     const url = new URL(Buffer.from(ec.status.token.slice('k8s-aws-v1.'.length), 'base64url').toString());
     assert.equal(url.host, 'sts.eu-west-1.amazonaws.com');
     assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'host;x-k8s-aws-id');
+  });
+
+  it('no value of the generated Secret appears in any output of these runs or in the synth artefacts', async () => {
+    const secret = (await cluster.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/airflow/secrets/airflow-secrets')).body;
+    const values = Object.entries(secret.data).map(([key, v]) => ({ label: `airflow-secrets ${key}`, value: Buffer.from(v, 'base64').toString() }));
+    assert.ok(values.length >= 5, 'the deploy generated the shared secrets');
+    const files = await filesUnder(project);
+    assert.ok(files.some((f) => f.where.includes('kubernetes')), 'the synth artefacts are among the files searched');
+    const leaks = findLeaks(values, [...outputs, ...files]);
+    assert.deepEqual(leaks, [], describeLeaks(leaks));
   });
 });

@@ -137,7 +137,7 @@ describe('airflow-aws status / logs / open on a kwok cluster (CLI)', { timeout: 
     const gone = await cli(['logs', ...kube(), '--dag', 'etl', '--run', 'manual__2', '--task', 'extract']);
     assert.equal(gone.code, 1, gone.stderr);
     assert.match(gone.stderr, /no pod of task extract in run manual__2 of DAG etl in namespace airflow/);
-    assert.match(gone.stderr, /remote task logs are not configured yet/);
+    assert.match(gone.stderr, /then the log is read from the stack's bucket \(not with --kube-context/);
     const otherTry = await cli(['logs', ...kube(), '--dag', 'etl', '--run', 'manual__1', '--task', 'extract', '--try', '2']);
     assert.equal(otherTry.code, 1, otherTry.stderr);
     assert.match(otherTry.stderr, /pods remain for try 1: pass --try N/);

@@ -97,6 +97,15 @@ describe('airflow-aws up on the EKS path (moto + a real kube-apiserver with EKS 
     // The database master credentials came from the secret the stack made, into the bootstrap Job's Secret.
     const master = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: 'airflow', name: 'airflow-db-master' });
     assert.ok(master.data && Object.keys(master.data).length > 0, 'master credentials were copied for the bootstrap Job');
+    // Remote task logs are on by default: into logs/ of the bucket the stack made (its BucketName output).
+    const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const outputs = (await cfn.send(new DescribeStacksCommand({ StackName: 'updemo-airflow' }))).Stacks?.[0]?.Outputs ?? [];
+    const bucket = outputs.find((o) => o.OutputKey === 'BucketName')?.OutputValue;
+    assert.ok(bucket, 'the stack has a BucketName output');
+    const cm = (await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: 'airflow', name: 'airflow-config' })).data ?? {};
+    assert.equal(cm['AIRFLOW__LOGGING__REMOTE_LOGGING'], 'True');
+    assert.equal(cm['AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER'], `s3://${bucket}/logs`);
+    assert.equal(cm['AIRFLOW_CONN_AWS_LOGS'], '{"conn_type":"aws","extra":{"region_name":"us-east-1"}}');
 
     const second = await up('--yes', '--json');
     assert.equal(second.code, 0, second.stderr);

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse, problemsOf } from './support.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
-import { parseConfig } from '../../../src/config/load.js';
 import { ConfigError, formatPath } from '../../../src/config/problems.js';
 import { closestFirst, likelyTypo } from '../../../src/text/similarity.js';
 import { instanceArchitecture } from '../../../src/config/rules.js';
 import { starterConfig } from '../../../src/config/starter.js';
 
-const parse = (text: string) => parseConfig(text, 'test.yaml', '/project');
-const problemsOf = (text: string) => {
-  try {
-    parse(text);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail('expected the config to be rejected');
-};
 
 describe('config defaults', () => {
   it('fills every section from a two-line file', () => {
@@ -38,6 +28,9 @@ describe('config defaults', () => {
     ['repository name when given', 'registry:\n  repositoryName: team/af\n', (c) => c.registry.repositoryName, 'team/af'],
     ['base image from the Python version', 'airflow:\n  python: "3.11"\n', (c) => c.image.baseImage, 'python:3.11-slim-bookworm'],
     ['Airflow 2 major from the version', 'airflow:\n  version: 2.9.0\n', (c) => c.airflowMajor, 2],
+    ['DAGs from the image by default', '', (c) => c.dags, { source: 'image' }],
+    ['the git bundle\'s tracking ref and connection', 'dags: {source: git, git: {repoUrl: "git@github.com:a/b.git"}}\n', (c) => c.dags.git, { repoUrl: 'git@github.com:a/b.git', trackingRef: 'main', connectionId: 'git_dags' }],
+    ['no storage endpoint by default (AWS S3)', '', (c) => c.storage.endpointUrl, undefined],
     [
       'existing VPC normalised',
       'network:\n  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    privateSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n',
@@ -84,6 +77,11 @@ describe('cross-field rules', () => {
     ['PostgreSQL 19', 'database: {engineVersion: "19.0"}\n', 'database.engineVersion', /must be PostgreSQL 16 or 17, or 18/],
     ['PostgreSQL 18 on Airflow 2.11', 'airflow: {version: 2.11.0}\ndatabase: {engineVersion: "18.3"}\n', 'database.engineVersion', /16 or 17 on Airflow 2\.11/],
     ['PostgreSQL 18 on Airflow 3.1', 'airflow: {version: 3.1.5}\ndatabase: {engineVersion: "18.3"}\n', 'database.engineVersion', /16 or 17 on Airflow 3\.1/],
+    ['an S3 DAG bundle on Airflow 2', 'airflow: {version: 2.10.5}\ndags: {source: s3}\n', 'dags.source', /DAG bundles exist only on Airflow 3/],
+    ['a git DAG source without its repository', 'dags: {source: git}\n', 'dags.git', /required when dags.source is "git"/],
+    ['a storage endpoint that is not http(s)', 'storage: {endpointUrl: "ftp://minio:9000"}\n', 'storage.endpointUrl', /http\(s\) URL/],
+    ['credentials in the git repository URL', 'dags: {source: git, git: {repoUrl: "https://me:token@github.com/a/b.git"}}\n', 'dags.git.repoUrl', /must not contain credentials/],
+    ['an unknown DAG source', 'dags: {source: ftp}\n', 'dags.source', /image|s3|git/],
   ];
   for (const [name, extra, path, message] of cases) {
     it(`rejects ${name} at ${path}`, () => {
@@ -180,5 +178,56 @@ describe('starter config and JSON Schema', () => {
     assert.equal(s.additionalProperties, false);
     assert.equal(s.properties['database']!.additionalProperties, false);
     assert.equal(s.properties['database']!.properties!['backupRetentionDays']!.default, 7);
+  });
+});
+
+describe('storage: S3-compatible endpoint and dev bucket', () => {
+  const base = 'name: demo\nregion: us-east-1\n';
+  const badEndpoints: readonly [string, string][] = [
+    ['a bare host', 'minio:9000'],
+    ['an s3:// URL', 's3://bucket'],
+    ['ftp', 'ftp://files.example'],
+    ['an empty string', ''],
+    ['no host', 'http://'],
+  ];
+  for (const [name, value] of badEndpoints) {
+    it(`rejects ${name} as storage.endpointUrl with exit 2, naming path and value`, () => {
+      let err: unknown;
+      try {
+        parse(`${base}storage:\n  endpointUrl: ${JSON.stringify(value)}\n`);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.exitCode, 2);
+      const p = err.problems.find((x) => x.path === 'storage.endpointUrl');
+      assert.ok(p, JSON.stringify(err.problems));
+      assert.match(p.message, /must be an http\(s\) URL/);
+      assert.equal(p.received, JSON.stringify(value));
+      assert.ok(err.details?.some((d) => d.includes(`storage.endpointUrl: must be an http(s) URL`) && d.includes(`(got ${JSON.stringify(value)})`)), JSON.stringify(err.details));
+    });
+  }
+
+  for (const value of ['http://127.0.0.1:9000', 'https://minio.storage.svc:9000/', 'http://localhost:5000']) {
+    it(`accepts ${value} as storage.endpointUrl`, () => assert.equal(parse(`${base}storage:\n  endpointUrl: "${value}"\n`).storage.endpointUrl, value));
+  }
+
+  it('rejects a devBucket without an endpoint, and a devBucket that is no bucket name', () => {
+    const alone = problemsOf(`${base}storage:\n  devBucket: dev-logs\n`).find((x) => x.path === 'storage.devBucket');
+    assert.ok(alone);
+    assert.match(alone.message, /needs storage.endpointUrl/);
+    assert.equal(alone.received, '"dev-logs"');
+    const bad = problemsOf(`${base}storage:\n  endpointUrl: http://127.0.0.1:9000\n  devBucket: Dev_Logs\n`).find((x) => x.path === 'storage.devBucket');
+    assert.ok(bad);
+    assert.match(bad.message, /S3 bucket name/);
+  });
+
+  it('leaves both unset by default and lists them in the JSON schema', () => {
+    const c = parse(base);
+    assert.equal(c.storage.endpointUrl, undefined);
+    assert.equal(c.storage.devBucket, undefined);
+    assert.equal(c.storage.logRetentionDays, 30);
+    const storage = (configJsonSchema()['properties'] as Record<string, { properties: Record<string, unknown> }>)['storage']!;
+    assert.deepEqual(Object.keys(storage.properties).sort(), ['devBucket', 'endpointUrl', 'logRetentionDays']);
   });
 });

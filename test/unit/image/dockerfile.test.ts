@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderDockerfile, renderInstruction, shellWord } from '../../../src/image/dockerfile.js';
-import { buildArgs, contentTag, imageDockerfile, renderImageDockerfile, type ImageInputs } from '../../../src/image/plan.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { airflowExtras } from '../../../src/image/lock.js';
+import { buildArgs, contentTag, imageDockerfile, imageInputs, renderImageDockerfile, type ImageInputs } from '../../../src/image/plan.js';
 
-const inputs: ImageInputs = { name: 'demo', airflowVersion: '3.3.2', python: '3.12', baseImage: 'python:3.12-slim-bookworm', platform: 'linux/amd64' };
+const inputs: ImageInputs = { name: 'demo', airflowVersion: '3.3.2', python: '3.12', baseImage: 'python:3.12-slim-bookworm', platform: 'linux/amd64', dagsInImage: true };
 const plain = { wheelhouse: false, caBundle: false };
 
 describe('Dockerfile rendering', () => {
@@ -113,5 +115,29 @@ describe('content tag', () => {
 
   it('passes base image, revision and version as build arguments', () => {
     assert.deepEqual(buildArgs(inputs, tag, undefined), { BASE_IMAGE: 'python:3.12-slim-bookworm', SOURCE_REVISION: 'unknown', IMAGE_VERSION: tag });
+  });
+});
+
+describe('DAGs in the image, per dags.source', () => {
+  const cfg = (source: string, version = '3.3.2') =>
+    parseConfig(JSON.stringify({ name: 'demo', region: 'eu-west-1', airflow: { version, ...(version.startsWith('2') ? { python: '3.11' } : {}) }, dags: { source, ...(source === 'git' ? { git: { repoUrl: 'https://example.com/d.git' } } : {}) } }), '/p/airflow-aws.yaml', '/p');
+  const cases: [string, string, boolean][] = [
+    ['image', '3.3.2', true],
+    ['s3', '3.3.2', false],
+    ['git', '3.3.2', false],
+  ];
+  for (const [source, version, inImage] of cases) {
+    it(`${source} on Airflow ${version}: DAG folder ${inImage ? 'copied into' : 'left out of'} the image, plugins always in`, () => {
+      const i = imageInputs(cfg(source, version));
+      assert.equal(i.dagsInImage, inImage);
+      const text = renderImageDockerfile(i, plain);
+      assert.equal(/^COPY .*dags\/ \/opt\/airflow\/dags\/$/m.test(text), inImage, text);
+      assert.match(text, /^COPY .*plugins\/ \/opt\/airflow\/plugins\/$/m);
+    });
+  }
+  it('the git source adds the git provider to the lock; the others keep their lock', () => {
+    assert.ok(airflowExtras('3.3.2', 'fab', 'git').includes('git'));
+    assert.ok(!airflowExtras('3.3.2', 'fab', 's3').includes('git'));
+    assert.ok(!airflowExtras('3.3.2', 'fab').includes('git'));
   });
 });

@@ -19,7 +19,7 @@ function tool(bin: string, install: string): string {
   return found;
 }
 
-const inputs: ImageInputs = { name: 'demo', airflowVersion: '3.3.2', python: '3.12', baseImage: 'python:3.12-slim-bookworm', platform: 'linux/amd64' };
+const inputs: ImageInputs = { name: 'demo', airflowVersion: '3.3.2', python: '3.12', baseImage: 'python:3.12-slim-bookworm', platform: 'linux/amd64', dagsInImage: true };
 
 describe('hadolint', () => {
   for (const wheelhouse of [false, true]) {

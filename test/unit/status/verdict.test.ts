@@ -21,7 +21,7 @@ const healthyKube = (over: Partial<KubeStatus> = {}): KubeStatus => ({
   namespace: 'airflow',
   namespaceExists: true,
   components: ['api-server', 'scheduler', 'dag-processor', 'triggerer'].map((c) => comp(c)),
-  tasks: { running: 2, queued: 1, succeeded: 0, failed: 0 },
+  tasks: { running: 2, queued: 1, succeeded: 0, failed: 0, problems: [] },
   health: {
     reachable: true,
     components: [
@@ -146,9 +146,34 @@ describe('status text', () => {
     assert.deepEqual(lines.slice(-2), ['Problems', '  - scheduler: 0/1 pods ready']);
   });
 
+  it('lists task pods that went wrong under the counts, with their task instance, and keeps the verdict healthy', () => {
+    const problem = (i: number) => ({ pod: `oom-eat-${i}`, dagId: 'oom', taskId: 'eat', runId: 'manual__1', tryNumber: 1, kind: 'oom-killed', text: 'OOMKilled — exceeded the memory limit of 512Mi' });
+    const one = env({ kube: healthyKube({ tasks: { running: 0, queued: 0, succeeded: 1, failed: 0, problems: [problem(1), { pod: 'bare', kind: 'evicted', text: 'Evicted — low memory' }] } }) });
+    const lines = renderStatus(one, verdict(one), now);
+    // A task's own failure is the DAG's business, not the deployment's health.
+    assert.equal(verdict(one).state, 'healthy');
+    const at = lines.indexOf('  task pods      running 0, queued 0, succeeded 1');
+    assert.deepEqual(lines.slice(at + 1, at + 3), [
+      '  task pod       oom-eat-1 (oom.eat, run manual__1, try 1): OOMKilled — exceeded the memory limit of 512Mi',
+      '  task pod       bare: Evicted — low memory',
+    ]);
+    const many = env({ kube: healthyKube({ tasks: { running: 0, queued: 0, succeeded: 0, failed: 12, problems: Array.from({ length: 12 }, (_, i) => problem(i)) } }) });
+    const manyLines = renderStatus(many, verdict(many), now);
+    assert.equal(manyLines.filter((l) => l.startsWith('  task pod  ')).length, 10);
+    assert.ok(manyLines.includes('                 … and 2 more (status --json lists them all)'), manyLines.join('\n'));
+  });
+
   it('says "nothing deployed" and where it looked', () => {
     const e = env({ aws: { exists: false, stackName: 'demo-airflow', region: 'eu-west-1' }, kube: undefined });
     assert.deepEqual(renderStatus(e, verdict(e), now), ['nothing deployed: demo (Airflow 3.1.0) — no stack demo-airflow in eu-west-1']);
+  });
+
+  it('shows the load balancer of an exposed UI, or that it is still being made, and nothing when private', () => {
+    const line = (endpoint?: KubeStatus['endpoint']) =>
+      renderStatus(env({ kube: healthyKube(endpoint ? { endpoint } : {}) }), verdict(env()), now).find((l) => l.startsWith('  endpoint'));
+    assert.equal(line({ scheme: 'internet-facing', address: 'a1b2.eu-west-1.elb.amazonaws.com' }), '  endpoint       a1b2.eu-west-1.elb.amazonaws.com  (internet-facing load balancer)');
+    assert.equal(line({ scheme: 'internal' }), '  endpoint       load balancer being provisioned  (internal load balancer)');
+    assert.equal(line(undefined), undefined);
   });
 
   it('words heartbeat ages for a glance', () => {

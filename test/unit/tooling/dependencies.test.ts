@@ -1,7 +1,7 @@
 /**
  * Dependency hygiene: what package.json declares is exactly what the code imports. A runtime dependency nobody
  * imports is weight and attack surface for every user; an imported package that is not declared works only by
- * accident of hoisting; a test-only tool (cdk-nag) belongs in devDependencies.
+ * accident of hoisting; a test-only tool (cdk-nag, playwright-core) belongs in devDependencies.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -56,7 +56,7 @@ describe('package.json dependencies', () => {
   });
 
   it('keeps test-only tools out of the runtime dependencies', () => {
-    for (const tool of ['cdk-nag', 'typescript', '@types/node']) {
+    for (const tool of ['cdk-nag', 'playwright-core', 'typescript', '@types/node']) {
       assert.equal(manifest.dependencies[tool], undefined, `${tool} is a devDependency`);
     }
   });

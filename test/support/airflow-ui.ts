@@ -1,0 +1,86 @@
+/**
+ * Drives Airflow 3's web UI in a real browser the way a person does. The UI is a React single-page app: a load
+ * event only means the empty shell arrived, so every step waits for content the app renders from API answers.
+ * Login is per auth method (FAB's database form here; an SSO flow ends the same way), and each ends in `waitForHome`.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { redactText } from '../../src/adapters/proc/run-process.js';
+
+export interface UiCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface FabLoginOptions {
+  /** Runs while FAB's empty login form is shown, before anything is typed (e.g. a screenshot). */
+  readonly onLoginForm?: (page: Page) => Promise<void>;
+}
+
+/** The UI's navigation link to the DAG list (label from Airflow's en/common.json `nav.dags`). */
+function dagsNavLink(page: Page): Locator {
+  return page.getByRole('link', { name: 'Dags', exact: true });
+}
+
+/**
+ * The home page has rendered live data: the health panel is filled from /api/v2/monitor/health, so it proves the
+ * app's API calls work with the session, not only that the shell and its navigation rendered.
+ */
+function homeHealthPanel(page: Page): Locator {
+  return page.getByText('MetaDatabase', { exact: true });
+}
+
+/**
+ * Opens the UI signed out and returns once FAB's login form is shown: the app sends a visitor without a session to
+ * the auth manager's login URL, which for FAB is `/auth/login/`.
+ */
+export async function openFabLoginForm(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(new URL('/', baseUrl).href);
+  await page.waitForURL(/\/auth\/login\//);
+  await page.getByRole('button', { name: 'Sign In' }).waitFor();
+}
+
+/**
+ * Logs in through FAB's database login form and returns on the rendered home page. Throws, naming the user, when
+ * FAB answers with its invalid-login message. The password never appears in an error: Playwright's messages can
+ * quote the values of the calls they describe.
+ */
+export async function loginWithFab(page: Page, baseUrl: string, credentials: UiCredentials, opts: FabLoginOptions = {}): Promise<void> {
+  try {
+    await openFabLoginForm(page, baseUrl);
+    await opts.onLoginForm?.(page);
+    await page.getByLabel('Username').fill(credentials.username);
+    await page.getByLabel('Password').fill(credentials.password);
+    await page.getByRole('button', { name: 'Sign In' }).click();
+    const refused = page.getByText('Invalid login', { exact: false });
+    await homeHealthPanel(page).or(refused).first().waitFor();
+    if (await refused.isVisible()) throw new Error(`FAB refused the login of user ${credentials.username}: "Invalid login" on ${page.url()}`);
+    await waitForHome(page);
+  } catch (err) {
+    throw redacted(err, credentials.password);
+  }
+}
+
+/** After any login: the home page shows its navigation and the health panel filled from the API. */
+export async function waitForHome(page: Page): Promise<void> {
+  await dagsNavLink(page).waitFor();
+  await homeHealthPanel(page).waitFor();
+}
+
+/**
+ * Goes to the DAG list through the navigation, as a person would, and returns once the list has rendered the given
+ * DAG's link (the list is filled from /api/v2/dags after the route changes).
+ */
+export async function openDagList(page: Page, dagId: string): Promise<Locator> {
+  await dagsNavLink(page).click();
+  await page.waitForURL(/\/dags\/?$/);
+  const link = page.getByRole('link', { name: dagId, exact: true });
+  await link.first().waitFor();
+  return link;
+}
+
+function redacted(err: unknown, secret: string): Error {
+  if (!(err instanceof Error)) return new Error(redactText(String(err), [secret]));
+  err.message = redactText(err.message, [secret]);
+  if (err.stack) err.stack = redactText(err.stack, [secret]);
+  return err;
+}
