@@ -409,7 +409,7 @@ export const authSchema = z
     createAdminUser: z
       .boolean()
       .optional()
-      .describe('Create the database user "admin" with a generated password (airflow-aws-admin-password). Default: true without SSO, false with auth.oidc.'),
+      .describe('Create the database user "admin" with a generated password (kept in the airflow-secrets Secret; `airflow-aws open` shows it). Default: true without SSO, false with auth.oidc.'),
   })
   .prefault({})
   .describe('How people sign in to the UI and REST API. The auth manager itself is airflow.auth (it decides what the image installs).');
