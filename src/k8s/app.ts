@@ -103,9 +103,12 @@ export function buildApp(inputs: KubeInputs): KubeApp {
   const lb = loadBalancerService(inputs, basePath({ baseUrl: effectiveBaseUrl(inputs) }));
   if (lb) foundation.push(lb);
 
+  // The OIDC client secret has its own checksum, on the UI only: rotating it restarts nothing else.
+  const { [NAMES.oidc]: oidcData, ...shared } = data ?? {};
   const sums = {
     config: checksum(cm.data),
-    ...(data ? { secrets: checksum(data) } : {}),
+    ...(data ? { secrets: checksum(shared) } : {}),
+    ...(oidcData ? { oidcSecret: checksum(oidcData) } : {}),
     ...(podTemplateSum ? { podTemplate: podTemplateSum } : {}),
     ...(fabConfig ? { webserverConfig: checksum(fabConfig.data) } : {}),
   };

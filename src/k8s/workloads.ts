@@ -162,13 +162,18 @@ export interface PodChecksums {
   readonly podTemplate?: string;
   /** FAB's webserver_config.py (SSO): the UI rolls when it changes. */
   readonly webserverConfig?: string;
+  /** The OIDC client secret (SSO): the UI rolls when it is rotated. */
+  readonly oidcSecret?: string;
 }
 
 function checksumAnnotations(c: PodChecksums, component: KubeComponent): Record<string, string> {
   const a: Record<string, string> = { 'airflow-aws/checksum-config': c.config };
   if (c.secrets) a['airflow-aws/checksum-secrets'] = c.secrets;
   if (c.podTemplate && component === 'scheduler') a['airflow-aws/checksum-pod-template'] = c.podTemplate;
-  if (c.webserverConfig && (component === 'api-server' || component === 'webserver')) a['airflow-aws/checksum-webserver-config'] = c.webserverConfig;
+  if (component === 'api-server' || component === 'webserver') {
+    if (c.webserverConfig) a['airflow-aws/checksum-webserver-config'] = c.webserverConfig;
+    if (c.oidcSecret) a['airflow-aws/checksum-oidc-secret'] = c.oidcSecret;
+  }
   return a;
 }
 

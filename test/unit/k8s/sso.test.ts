@@ -57,6 +57,7 @@ describe('SSO on the cluster', () => {
           const env = Object.fromEntries((main.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
           const mounts = main.volumeMounts ?? [];
           if (d.metadata!.name !== ui.deployment) {
+            assert.equal(d.spec!.template.metadata!.annotations!['airflow-aws/checksum-oidc-secret'], undefined, d.metadata!.name);
             assert.equal(env[ui.configFileEnv], undefined, d.metadata!.name);
             assert.equal(mounts.some((m) => m.name === 'fab-config' || m.name === 'oidc-secret'), false, d.metadata!.name);
             continue;
@@ -74,6 +75,7 @@ describe('SSO on the cluster', () => {
           assert.equal(secretVolume.secret!.secretName, 'airflow-oidc');
           assert.equal(`${secretMount.mountPath}/${secretVolume.secret!.items![0]!.path}`, secretFile);
           assert.ok(d.spec!.template.metadata!.annotations!['airflow-aws/checksum-webserver-config']);
+          assert.ok(d.spec!.template.metadata!.annotations!['airflow-aws/checksum-oidc-secret']);
         }
       });
 
@@ -90,6 +92,18 @@ describe('SSO on the cluster', () => {
       });
     });
   }
+
+  it('rolls the UI alone when the client secret is rotated (the shared secrets checksum stays)', () => {
+    const cfg = config({ auth: { oidc: OIDC } });
+    const annotations = (secret: string) =>
+      Object.fromEntries(ofKind<V1Deployment>(buildApp(inputs(cfg, { oidcClientSecret: secret })), 'Deployment').map((d) => [d.metadata!.name, d.spec!.template.metadata!.annotations!]));
+    const a = annotations('one');
+    const b = annotations('two');
+    for (const name of Object.keys(a)) {
+      assert.equal(a[name]!['airflow-aws/checksum-secrets'], b[name]!['airflow-aws/checksum-secrets'], name);
+      if (name === 'airflow-api-server') assert.notEqual(a[name]!['airflow-aws/checksum-oidc-secret'], b[name]!['airflow-aws/checksum-oidc-secret']);
+    }
+  });
 
   it('renders no OIDC Secret when synthesizing without secret values', () => {
     const app = buildApp(inputs(config({ auth: { oidc: OIDC } }), { secrets: undefined, databaseMaster: undefined }));
