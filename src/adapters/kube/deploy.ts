@@ -23,6 +23,8 @@ export interface DeployRequest {
   /** Remote task logs (the stack's bucket); none leaves task logs in the pods. */
   readonly logStore?: LogStore;
   readonly random?: RandomSource;
+  /** auth.oidc's client secret (read by the caller from Secrets Manager). */
+  readonly oidcClientSecret?: string;
 }
 
 export interface PreparedDeploy {
@@ -51,6 +53,7 @@ export async function prepareDeploy(client: KubeClient, req: DeployRequest): Pro
     databaseMaster: master,
     ...(req.baseUrl ? { baseUrl: req.baseUrl } : {}),
     ...(req.logStore ? { logStore: req.logStore } : {}),
+    ...(req.oidcClientSecret !== undefined ? { oidcClientSecret: req.oidcClientSecret } : {}),
   });
   return { app, generatedSecrets: generated };
 }
