@@ -85,6 +85,13 @@ export const DEFAULTS = {
     /** TLS is the rule; plain HTTP on a load balancer needs this opt-out. */
     allowInsecureHttp: false,
   },
+  auth: {
+    oidc: {
+      /** The claim most providers (Keycloak, Okta, Authentik, oidc-provider) use; Cognito's is cognito:groups. */
+      groupsClaim: 'groups',
+      scopes: ['openid', 'email', 'profile'],
+    },
+  },
   kubernetes: {
     namespace: 'airflow',
     /** Memory limit = request (no overcommit for a memory-bound scheduler); CPU limit = 4x request (bursts allowed, runaway bounded; see src/k8s/pod.ts). */
@@ -103,4 +110,6 @@ export const derivedDefaults = {
   baseImage: (python: string) => `python:${python}-slim-bookworm`,
   /** The newest PostgreSQL the Airflow line supports (18 on 3.2+, 17 before). */
   engineVersion: (airflowVersion: string) => defaultPostgresVersion(airflowVersion),
+  /** With SSO people sign in through the provider: a password user nobody needs is only an attack surface. */
+  createAdminUser: (sso: boolean) => !sso,
 };

@@ -28,13 +28,15 @@ type DeepReadonly<T> = T extends (infer U)[]
     : T;
 
 export type ResolvedConfig = DeepReadonly<
-  Omit<ParsedConfig, 'network' | 'registry' | 'image' | 'database' | 'exposure' | '$schema'> & {
+  Omit<ParsedConfig, 'network' | 'registry' | 'image' | 'database' | 'exposure' | 'auth' | '$schema'> & {
     network: ResolvedNetwork;
     database: Omit<ParsedConfig['database'], 'engineVersion'> & { engineVersion: string };
     registry: Omit<ParsedConfig['registry'], 'repositoryName'> & { repositoryName: string };
     image: Omit<ParsedConfig['image'], 'baseImage'> & { baseImage: string };
     /** `sourceCidrs` is empty when private (the rules require it otherwise). */
     exposure: Omit<ParsedConfig['exposure'], 'sourceCidrs'> & { sourceCidrs: string[] };
+    /** `createAdminUser` resolved: true without SSO, false with `auth.oidc` unless the file says otherwise. */
+    auth: Omit<ParsedConfig['auth'], 'createAdminUser'> & { createAdminUser: boolean };
     airflowMajor: 2 | 3;
     /** Directory of the config file; image and DAG paths are relative to it. */
     projectDir: string;
@@ -42,7 +44,7 @@ export type ResolvedConfig = DeepReadonly<
 >;
 
 export function resolve(parsed: ParsedConfig, projectDir: string): ResolvedConfig {
-  const { $schema: _ignored, network, registry, image, database, exposure, ...rest } = parsed;
+  const { $schema: _ignored, network, registry, image, database, exposure, auth, ...rest } = parsed;
   const resolvedNetwork: ResolvedNetwork = network.existingVpc
     ? { kind: 'existing', ...network.existingVpc }
     : { kind: 'new', ...DEFAULTS.network.vpc, ...(network.vpc ?? {}) };
@@ -53,6 +55,7 @@ export function resolve(parsed: ParsedConfig, projectDir: string): ResolvedConfi
     registry: { ...registry, repositoryName: registry.repositoryName ?? derivedDefaults.repositoryName(parsed.name) },
     image: { ...image, baseImage: image.baseImage ?? derivedDefaults.baseImage(parsed.airflow.python) },
     exposure: { ...exposure, sourceCidrs: exposure.sourceCidrs ?? [] },
+    auth: { ...auth, createAdminUser: auth.createAdminUser ?? derivedDefaults.createAdminUser(auth.oidc !== undefined) },
     airflowMajor: airflowMajor(parsed.airflow.version),
     projectDir,
   });

@@ -128,6 +128,7 @@ export function checkRules(c: ParsedConfig, raw: Record<string, unknown>): Confi
     );
   }
   problems.push(...exposureProblems(c, raw));
+  problems.push(...oidcProblems(c));
   return problems;
 }
 
@@ -179,6 +180,33 @@ function exposureProblems(c: ParsedConfig, raw: Record<string, unknown>): Config
     e.sourceCidrs.forEach((cidr, i) => {
       const network = networkAddress(cidr);
       if (network !== cidr) add(`sourceCidrs[${i}]`, 'has host bits set', JSON.stringify(cidr), `did you mean ${network}?`);
+    });
+  }
+  return out;
+}
+
+/**
+ * `auth.oidc`: SSO is FAB's OAuth login, so the simple auth manager cannot carry it; and a mapping that lets nobody
+ * in (no group mapped, no default role) is a mistake, not a policy.
+ */
+function oidcProblems(c: ParsedConfig): ConfigProblem[] {
+  const o = c.auth.oidc;
+  if (!o) return [];
+  const out: ConfigProblem[] = [];
+  if (c.airflow.auth === 'simple') {
+    out.push({
+      path: 'auth.oidc',
+      message: 'needs airflow.auth "fab": single sign-on is the FAB auth manager\'s OAuth login, which the simple auth manager does not have',
+      received: 'airflow.auth "simple"',
+      hint: 'set airflow.auth: fab (then run `airflow-aws image lock` again), or remove auth.oidc',
+    });
+  }
+  if (Object.keys(o.roleMapping).length === 0 && o.defaultRole === undefined) {
+    out.push({
+      path: 'auth.oidc.roleMapping',
+      message: 'maps no group and auth.oidc.defaultRole is unset: nobody could sign in',
+      received: 'nothing',
+      hint: 'map at least one group, e.g. roleMapping: { airflow-admins: Admin }, or set defaultRole: Viewer',
     });
   }
   return out;

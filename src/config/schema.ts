@@ -359,6 +359,75 @@ export const exposureSchema = z
   .prefault({})
   .describe('Exposure of the Airflow UI and REST API: private (default), or a load balancer with TLS.');
 
+/** FAB's built-in roles an SSO group can map to. @see https://airflow.apache.org/docs/apache-airflow-providers-fab/stable/auth-manager/access-control.html */
+export const FAB_ROLES = ['Admin', 'Op', 'User', 'Viewer'] as const;
+const fabRole = z.enum(FAB_ROLES);
+
+/**
+ * A Secrets Manager secret ARN (the full ARN, with the 6-character suffix AWS adds, or a partial one without it).
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
+ */
+export const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+export const oidcSchema = z
+  .strictObject({
+    issuer: z
+      .string()
+      .refine(isIssuerUrl, { message: 'must be the https:// URL of the OpenID provider (http:// only on localhost), without a query or fragment' })
+      .describe('Issuer URL of the OpenID provider; its discovery document is <issuer>/.well-known/openid-configuration.'),
+    clientId: z.string().min(1).max(255).describe('Client id of the Airflow application registered at the provider.'),
+    clientSecret: z
+      .string()
+      .regex(SECRETS_MANAGER_ARN, { message: 'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow-oidc-AbCdEf (never the secret itself)' })
+      .describe(
+        'Secrets Manager ARN holding the client secret (a plain string). The deploy reads it into a Kubernetes Secret that only the UI mounts; it never appears in this file, a manifest, argv or a log.',
+      ),
+    groupsClaim: z
+      .string()
+      .regex(/^[A-Za-z0-9_:./-]+$/, { message: 'must be a claim name such as groups or cognito:groups' })
+      .default(DEFAULTS.auth.oidc.groupsClaim)
+      .describe('Claim (ID token or userinfo) that lists the user\'s groups.'),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { message: 'must be an OAuth scope (no spaces or quotes)' }))
+      .min(1)
+      .default([...DEFAULTS.auth.oidc.scopes])
+      .refine((s) => s.includes('openid'), { message: 'must include "openid" (OpenID Connect)' })
+      .describe('Scopes requested at login; add the one your provider needs to release the groups claim (often "groups").'),
+    roleMapping: z
+      .record(z.string().min(1).max(256), fabRole)
+      .default({})
+      .describe('Group -> Airflow role (Admin, Op, User or Viewer). A user in several mapped groups gets every mapped role; roles are synced at each login.'),
+    defaultRole: fabRole
+      .optional()
+      .describe('Role of a user in none of the mapped groups. Default: such a user is refused.'),
+  })
+  .describe('Single sign-on through an OpenID Connect provider (FAB OAuth login); needs airflow.auth "fab".');
+
+export const authSchema = z
+  .strictObject({
+    oidc: oidcSchema.optional(),
+    createAdminUser: z
+      .boolean()
+      .optional()
+      .describe('Create the database user "admin" with a generated password (kept in the airflow-secrets Secret; `airflow-aws open` shows it). Default: true without SSO, false with auth.oidc.'),
+  })
+  .prefault({})
+  .describe('How people sign in to the UI and REST API. The auth manager itself is airflow.auth (it decides what the image installs).');
+
+/** https, or http on a loopback host (a local provider in development and tests). */
+function isIssuerUrl(v: string): boolean {
+  // URL parsing drops tabs and newlines silently; an issuer has none.
+  if (/\s/.test(v)) return false;
+  try {
+    const u = new URL(v);
+    if (u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '') return false;
+    if (u.protocol === 'https:') return u.hostname !== '';
+    return u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
 const tagKey = z
   .string()
   .min(1)
@@ -383,6 +452,7 @@ export const configSchema = z
     dags: dagsSchema,
     kubernetes: kubernetesSchema,
     exposure: exposureSchema,
+    auth: authSchema,
     tags: z
       .record(tagKey, z.string().max(256))
       .default({})

@@ -6,6 +6,7 @@
  * edit shows up in seconds, one API worker.
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
+import { CLIENT_SECRET_FILE_ENV, fabConfigFileEnv } from '../airflow/fab-oidc.js';
 import { remoteLoggingEnv, type LogStore } from '../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { secretsBackendEnv, type SecretsBackendClient } from '../config/secrets-backend.js';
@@ -60,6 +61,11 @@ export interface AirflowEnvInput {
    * @default none: task logs stay in `taskLogsFolder`
    */
   readonly logStore?: LogStore;
+  /**
+   * SSO (auth.oidc): the rendered webserver_config.py and the client secret file, as the cluster mounts them.
+   * @default none: FAB's database login
+   */
+  readonly sso?: { readonly configFile: string; readonly clientSecretFile: string };
 }
 
 /**
@@ -118,6 +124,7 @@ export function airflowEnv(input: AirflowEnvInput): Record<string, string> {
     env['AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT'] = String(input.logServerPorts.triggerer);
   }
   if (input.logStore) Object.assign(env, remoteLoggingEnv(input.logStore));
+  if (input.sso) Object.assign(env, fabConfigFileEnv(config.airflowMajor, input.sso.configFile), { [CLIENT_SECRET_FILE_ENV]: input.sso.clientSecretFile });
   if (config.airflowMajor === 3) {
     Object.assign(env, {
       AIRFLOW__API__SECRET_KEY: secrets.apiSecretKey,

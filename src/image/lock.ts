@@ -5,6 +5,7 @@
  *
  * Pure: the resolver (uv) runs in src/adapters; this module only says what to ask and how to read the answer.
  */
+import { OAUTH_REQUIREMENT } from '../airflow/fab-oidc.js';
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { airflowLine } from '../config/versions.js';
@@ -137,7 +138,11 @@ export function checkUserRequirements(text: string, file: string): void {
 }
 
 export function lockRequest(
-  config: Pick<ResolvedConfig, 'airflow' | 'image'> & { readonly dags?: Pick<ResolvedConfig['dags'], 'source'> },
+  config: Pick<ResolvedConfig, 'airflow' | 'image'> & {
+    readonly dags?: Pick<ResolvedConfig['dags'], 'source'>;
+    /** With auth.oidc the lock adds FAB's OAuth client (Authlib); other configs keep their lock unchanged. */
+    readonly auth?: Pick<ResolvedConfig['auth'], 'oidc'>;
+  },
   userRequirements: string,
   platformOverride?: Platform,
 ): LockRequest {
@@ -150,6 +155,7 @@ export function lockRequest(
   const requirementsIn = [
     `apache-airflow[${extras.join(',')}]==${version}`,
     INIT_REQUIREMENT,
+    ...(config.auth?.oidc ? [OAUTH_REQUIREMENT] : []),
     ...(user ? ['-r requirements.txt'] : []),
   ];
   const inputsHash = sha256(

@@ -24,6 +24,13 @@ export const POD_TEMPLATE_FILE = `${POD_TEMPLATE_DIR}/pod_template_file.yaml`;
 export const SIMPLE_AUTH_DIR = `${AIRFLOW_HOME}/simple-auth`;
 export const SIMPLE_AUTH_FILE = `${SIMPLE_AUTH_DIR}/passwords.json`;
 export const ADMIN_USERNAME = 'admin';
+/** FAB's webserver_config.py (SSO) is mounted here from a ConfigMap; `[fab] config_file` points at it. */
+export const FAB_CONFIG_DIR = `${AIRFLOW_HOME}/fab`;
+export const FAB_CONFIG_FILE = `${FAB_CONFIG_DIR}/webserver_config.py`;
+/** The OIDC client secret's mount: a Secret volume (tmpfs, mode 0440), never an environment variable. */
+export const OIDC_SECRET_DIR = '/run/secrets/airflow-oidc';
+export const OIDC_CLIENT_SECRET_KEY = 'client-secret';
+export const OIDC_CLIENT_SECRET_FILE = `${OIDC_SECRET_DIR}/${OIDC_CLIENT_SECRET_KEY}`;
 
 const FAB_AUTH_MANAGER = 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager';
 const SIMPLE_AUTH_MANAGER = 'airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager';

@@ -16,6 +16,7 @@ import { networkPolicies } from './network.js';
 import { postgresObjects } from './postgres.js';
 import { roles, serviceAccounts } from './rbac.js';
 import { checksum } from './secrets.js';
+import { oidcSecretData, webserverConfigMap } from './sso.js';
 import { toYaml } from './yaml.js';
 
 /** Pod Security Standards level enforced on the namespace (and audited, and warned about). */
@@ -58,10 +59,12 @@ export function secretData(inputs: KubeInputs): Record<string, Record<string, st
   if (inputs.config.airflowMajor === 3 && inputs.config.airflow.auth === 'simple') {
     shared[SECRET_KEYS.simpleAuthPasswords] = JSON.stringify({ [ADMIN_USERNAME]: s.adminPassword });
   }
+  const oidc = oidcSecretData(inputs);
   return {
     [NAMES.secrets]: shared,
     [NAMES.metadata]: { connection: metadataConnection(inputs, s.databasePassword) },
     [NAMES.databaseMaster]: { username: m.username, password: m.password },
+    ...(oidc ? { [NAMES.oidc]: oidc } : {}),
   };
 }
 
@@ -93,15 +96,21 @@ export function buildApp(inputs: KubeInputs): KubeApp {
       data: { 'pod_template_file.yaml': template },
     } as KubeObject);
   }
+  const fabConfig = webserverConfigMap(inputs);
+  if (fabConfig) foundation.push(fabConfig);
   const data = secretData(inputs);
   foundation.push(...secrets(inputs), ...networkPolicies(inputs), uiService(inputs));
   const lb = loadBalancerService(inputs, basePath({ baseUrl: effectiveBaseUrl(inputs) }));
   if (lb) foundation.push(lb);
 
+  // The OIDC client secret has its own checksum, on the UI only: rotating it restarts nothing else.
+  const { [NAMES.oidc]: oidcData, ...shared } = data ?? {};
   const sums = {
     config: checksum(cm.data),
-    ...(data ? { secrets: checksum(data) } : {}),
+    ...(data ? { secrets: checksum(shared) } : {}),
+    ...(oidcData ? { oidcSecret: checksum(oidcData) } : {}),
     ...(podTemplateSum ? { podTemplate: podTemplateSum } : {}),
+    ...(fabConfig ? { webserverConfig: checksum(fabConfig.data) } : {}),
   };
   const specs = componentSpecs(inputs);
   const components: KubeObject[] = [

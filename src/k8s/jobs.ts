@@ -133,7 +133,11 @@ export function job(inputs: KubeInputs, component: JobComponent): V1Job & KubeOb
   };
 }
 
-/** Jobs of this configuration, in run order. No admin Job on SimpleAuthManager: its passwords file is pre-seeded. */
+/**
+ * Jobs of this configuration, in run order. No admin Job on SimpleAuthManager (its passwords file is pre-seeded), nor
+ * with SSO unless auth.createAdminUser asks for it.
+ */
 export function jobComponents(inputs: Pick<KubeInputs, 'config'>): JobComponent[] {
-  return ['db-bootstrap', 'migrate', ...(usesFab(inputs) ? (['create-admin'] as const) : [])];
+  const admin = usesFab(inputs) && inputs.config.auth.createAdminUser;
+  return ['db-bootstrap', 'migrate', ...(admin ? (['create-admin'] as const) : [])];
 }

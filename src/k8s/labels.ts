@@ -75,6 +75,10 @@ export const NAMES = {
   /** The Service of type LoadBalancer, only when `exposure.mode` is internal or public (src/k8s/exposure.ts). */
   loadBalancer: 'airflow-ui-lb',
   postgres: 'airflow-postgresql',
+  /** FAB's webserver_config.py (SSO), only with auth.oidc (src/airflow/fab-oidc.ts). */
+  webserverConfig: 'airflow-webserver-config',
+  /** The OIDC client secret, read by the deploy from its Secrets Manager ARN; mounted by the UI only. */
+  oidc: 'airflow-oidc',
   podLauncherRole: 'airflow-pod-launcher',
   podLogReaderRole: 'airflow-pod-log-reader',
 } as const;

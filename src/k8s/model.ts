@@ -71,6 +71,11 @@ export interface KubeInputs {
    * @default none (an `s3` source without it is a programming error)
    */
   readonly dagBundle?: BundleTarget;
+  /**
+   * The OIDC client secret (auth.oidc), read at deploy time from its Secrets Manager ARN. Required with SSO whenever
+   * `secrets` are given; `undefined` renders no Secret (synth).
+   */
+  readonly oidcClientSecret?: string;
 }
 
 export type KubeObject = KubernetesObject & {

@@ -9,6 +9,7 @@
  */
 import type { V1NetworkPolicy, V1NetworkPolicyPort } from '@kubernetes/client-node';
 import { API_PORT, TRIGGERER_LOG_PORT, WORKER_LOG_PORT } from './airflow-config.js';
+import { ssoOf } from '../airflow/fab-oidc.js';
 import { clusterAddressSpace } from './exposure.js';
 import { AIRFLOW_POD_SELECTOR, COMPONENT_LABEL, objectLabels, selectorLabels } from './labels.js';
 import type { KubeInputs, KubeObject } from './model.js';
@@ -78,6 +79,13 @@ export function networkPolicies(inputs: KubeInputs): KubeObject[] {
       ],
     }),
   ];
+  // The UI fetches the OpenID provider's discovery document, keys, tokens and userinfo: 443 is open already; an
+  // issuer on another port needs its own rule.
+  const oidc = ssoOf(c);
+  const idpPort = oidc ? Number(new URL(oidc.issuer).port || (new URL(oidc.issuer).protocol === 'https:' ? 443 : 80)) : 443;
+  if (idpPort !== 443) {
+    out.push(np('airflow-ui-oidc-egress', { podSelector: { matchLabels: selectorLabels(c, ui) }, policyTypes: ['Egress'], egress: [{ ports: [tcp(idpPort)] }] }));
+  }
   if (inputs.database.kind === 'in-cluster') {
     out.push(
       np('airflow-postgresql-ingress', {

@@ -41,6 +41,7 @@ import {
   SMALL_RESOURCES,
 } from './pod.js';
 import { needsApiToken } from './rbac.js';
+import { ssoPodParts } from './sso.js';
 
 /** A long-running component as deployed on this Airflow line. */
 export interface ComponentSpec {
@@ -159,12 +160,20 @@ export interface PodChecksums {
   readonly config: string;
   readonly secrets?: string;
   readonly podTemplate?: string;
+  /** FAB's webserver_config.py (SSO): the UI rolls when it changes. */
+  readonly webserverConfig?: string;
+  /** The OIDC client secret (SSO): the UI rolls when it is rotated. */
+  readonly oidcSecret?: string;
 }
 
 function checksumAnnotations(c: PodChecksums, component: KubeComponent): Record<string, string> {
   const a: Record<string, string> = { 'airflow-aws/checksum-config': c.config };
   if (c.secrets) a['airflow-aws/checksum-secrets'] = c.secrets;
   if (c.podTemplate && component === 'scheduler') a['airflow-aws/checksum-pod-template'] = c.podTemplate;
+  if (component === 'api-server' || component === 'webserver') {
+    if (c.webserverConfig) a['airflow-aws/checksum-webserver-config'] = c.webserverConfig;
+    if (c.oidcSecret) a['airflow-aws/checksum-oidc-secret'] = c.oidcSecret;
+  }
   return a;
 }
 
@@ -196,12 +205,15 @@ export function deployment(inputs: KubeInputs, spec: ComponentSpec, sums: PodChe
       ],
     });
   }
+  const sso = ssoPodParts(inputs, component);
+  volumes.push(...sso.volumes);
+  extraMounts.push(...sso.mounts);
   const p = probes(inputs, component);
   const main: V1Container = {
     ...baseContainer(component, inputs.image, resources(spec.cpu, spec.memory)),
     args: componentArgs(inputs, component),
     envFrom: ENV_FROM,
-    env: secretEnvironment(inputs, component),
+    env: [...secretEnvironment(inputs, component), ...sso.env],
     ports: ports(inputs, component),
     ...(p.startup ? { startupProbe: p.startup } : {}),
     ...(p.liveness ? { livenessProbe: p.liveness } : {}),

@@ -42,6 +42,15 @@ export function planInfrastructure(config: ResolvedConfig, templates: readonly S
   };
 }
 
+/** One line: how people sign in (never the secret; its ARN is not secret but adds nothing here). */
+export function signInSummary(c: ResolvedConfig): string {
+  const admin = c.auth.createAdminUser ? 'database user admin (generated password)' : 'no database admin';
+  const o = c.auth.oidc;
+  if (!o) return admin;
+  const groups = Object.keys(o.roleMapping).length;
+  return `SSO through ${o.issuer} (${groups} mapped group${groups === 1 ? '' : 's'}, others ${o.defaultRole ?? 'refused'}); ${admin}`;
+}
+
 function notableSettings(c: ResolvedConfig): PlanSetting[] {
   const s: PlanSetting[] = [];
   const add = (area: string, setting: string, value: string | number | boolean) => s.push({ area, setting, value: String(value) });
@@ -70,6 +79,7 @@ function notableSettings(c: ResolvedConfig): PlanSetting[] {
   add('registry', 'ecr', `${c.registry.repositoryName}, scan on push ${c.registry.scanOnPush ? 'on' : 'off'}, keeps ${c.registry.keepImages} images`);
   add('storage', 'logs bucket', `S3, TLS only, versioned, encrypted; task logs kept ${c.storage.logRetentionDays} days`);
   add('ui', 'exposure', exposureSummary(c));
+  add('ui', 'sign-in', signInSummary(c));
   add('identity', 'pod identity', 'one IAM role per component (api-server, scheduler, dag-processor, triggerer, worker); no static keys');
   return s;
 }

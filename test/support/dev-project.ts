@@ -38,7 +38,15 @@ export function requireTools(): void {
   if (pg.status !== 0) throw new Error('PostgreSQL server binaries are missing: run `apt-get install -y postgresql`');
 }
 
-export async function createDevProject(opts: { name?: string; auth?: 'simple' | 'fab'; dags?: readonly string[] } = {}): Promise<DevProject> {
+export async function createDevProject(
+  opts: {
+    name?: string;
+    auth?: 'simple' | 'fab';
+    dags?: readonly string[];
+    /** More top-level YAML appended to the config (before `image lock`, which some sections change). */
+    extraConfig?: string;
+  } = {},
+): Promise<DevProject> {
   requireTools();
   // /tmp-based and world-searchable so that, as root, the unprivileged PostgreSQL user can reach the data dir.
   const dir = await mkdtemp('/tmp/airflow-aws-devproj-');
@@ -52,7 +60,7 @@ export async function createDevProject(opts: { name?: string; auth?: 'simple' | 
   }
   await writeFile(
     path.join(dir, 'airflow-aws.yaml'),
-    [`name: ${name}`, 'region: us-east-1', 'airflow:', `  python: "${hostPython()}"`, `  auth: ${opts.auth ?? 'simple'}`, ''].join('\n'),
+    [`name: ${name}`, 'region: us-east-1', 'airflow:', `  python: "${hostPython()}"`, `  auth: ${opts.auth ?? 'simple'}`, ...(opts.extraConfig ? [opts.extraConfig.trimEnd()] : []), ''].join('\n'),
   );
   const env = { AIRFLOW_AWS_CACHE: CACHE_DIR };
   const project: DevProject = {

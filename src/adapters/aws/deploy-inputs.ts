@@ -61,6 +61,31 @@ export async function rdsMasterCredentials(t: AwsTarget, secretArn: string): Pro
   }
 }
 
+/**
+ * The OIDC client secret (auth.oidc.clientSecret): a plain string secret, read in the ARN's own region. The value
+ * only ever goes into a Kubernetes Secret (or dev's 0600 file); errors name the ARN, never the value.
+ */
+export async function oidcClientSecret(t: Pick<AwsTarget, 'endpoint'>, secretArn: string): Promise<string> {
+  const region = secretArn.split(':')[3] ?? '';
+  const sm = new SecretsManagerClient({ region, ...(t.endpoint ? { endpoint: t.endpoint } : {}), maxAttempts: 3 });
+  try {
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    const value = out.SecretString?.trim();
+    if (!value) {
+      throw new UserError(`secret ${secretArn} (auth.oidc.clientSecret) holds no string value`, {
+        code: 'OIDC_SECRET_INVALID',
+        hint: 'store the client secret as the plain SecretString: aws secretsmanager put-secret-value --secret-id ARN --secret-string file://client-secret.txt',
+      });
+    }
+    return value;
+  } catch (e) {
+    if (UserError.is(e)) throw e;
+    throw awsError(e, `reading the OIDC client secret ${secretArn} (auth.oidc.clientSecret)`);
+  } finally {
+    sm.destroy();
+  }
+}
+
 /** The SDK's default credential chain (env, profile, SSO, container, IMDS), as a refreshing provider. */
 export function defaultCredentials(t: AwsTarget): AwsCredentialIdentityProvider {
   const sts = new STSClient({ region: t.region, ...(t.endpoint ? { endpoint: t.endpoint } : {}) });

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
+import type { BundleTarget } from '../../dags/bundle.js';
 import { buildApp } from '../../k8s/app.js';
 import type { DatabaseMasterValues, DatabaseTarget, KubeApp, SharedSecretValues } from '../../k8s/model.js';
 import type { RandomSource } from '../../k8s/secrets.js';
@@ -22,7 +23,11 @@ export interface DeployRequest {
   readonly baseUrl?: string;
   /** Remote task logs (the stack's bucket); none leaves task logs in the pods. */
   readonly logStore?: LogStore;
+  /** Where the S3 DAG bundle lives (the stack's bucket); needed when dags.source is s3. */
+  readonly dagBundle?: BundleTarget;
   readonly random?: RandomSource;
+  /** auth.oidc's client secret (read by the caller from Secrets Manager). */
+  readonly oidcClientSecret?: string;
 }
 
 export interface PreparedDeploy {
@@ -51,6 +56,8 @@ export async function prepareDeploy(client: KubeClient, req: DeployRequest): Pro
     databaseMaster: master,
     ...(req.baseUrl ? { baseUrl: req.baseUrl } : {}),
     ...(req.logStore ? { logStore: req.logStore } : {}),
+    ...(req.dagBundle ? { dagBundle: req.dagBundle } : {}),
+    ...(req.oidcClientSecret !== undefined ? { oidcClientSecret: req.oidcClientSecret } : {}),
   });
   return { app, generatedSecrets: generated };
 }

@@ -1,4 +1,5 @@
 import { clusterLogStore, type LogStore } from '../../airflow/remote-logs.js';
+import { ssoOf } from '../../airflow/fab-oidc.js';
 import { STACK_OUTPUTS } from '../../config/naming.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
@@ -14,6 +15,8 @@ interface Target extends ClusterTarget {
   readonly master?: DatabaseMasterValues;
   /** The stack's bucket, whenever the stack outputs were read: remote task logs are on by default on AWS. */
   readonly logStore?: LogStore;
+  /** auth.oidc's client secret, read from its Secrets Manager ARN (in memory only; it becomes a Kubernetes Secret). */
+  readonly oidcClientSecret?: string;
 }
 
 /** Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. `up` uses it too. */
@@ -30,8 +33,9 @@ export async function resolveTarget(
       : 'create the infrastructure first (airflow-aws up), or deploy to another cluster with --kube-context CTX --in-cluster-postgres',
   });
   const logStore = cluster.outputs ? clusterLogStore(config, cluster.outputs.get(STACK_OUTPUTS.bucketName)) : undefined;
+  const sso = await ssoSecret(config);
   if (o.inClusterPostgres) {
-    return { ...cluster, ...(logStore ? { logStore } : {}), database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
+    return { ...cluster, ...sso, ...(logStore ? { logStore } : {}), database: { kind: 'in-cluster', image: o.postgresImage, storage: '8Gi' } };
   }
   const outputs = cluster.outputs;
   if (!outputs || !logStore) throw new Error('resolveCluster read no stack outputs although readOutputs was set');
@@ -39,6 +43,7 @@ export async function resolveTarget(
   const master = await rdsMasterCredentials({ region: config.region }, outputs.get(STACK_OUTPUTS.databaseSecretArn));
   return {
     ...cluster,
+    ...sso,
     master,
     logStore,
     database: {
@@ -48,6 +53,14 @@ export async function resolveTarget(
       sslmode: 'require',
     },
   };
+}
+
+/** With SSO, the client secret from its ARN through the SDK (the AWS_ENDPOINT_URL override applies, as for every call). */
+async function ssoSecret(config: ResolvedConfig): Promise<{ oidcClientSecret?: string }> {
+  const oidc = ssoOf(config);
+  if (!oidc) return {};
+  const { oidcClientSecret } = await import('../../adapters/aws/deploy-inputs.js');
+  return { oidcClientSecret: await oidcClientSecret({}, oidc.clientSecret) };
 }
 
 /** The S3 DAG bundle lives in the stack's bucket: without the stack there is nothing to point the bundle at. */
@@ -88,6 +101,7 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
     image: o.image,
     database: target.database,
     ...(target.master ? { databaseMaster: target.master } : {}),
+    ...(target.oidcClientSecret !== undefined ? { oidcClientSecret: target.oidcClientSecret } : {}),
     ...(target.logStore ? { logStore: target.logStore } : {}),
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...dagBundleTarget(config, target),

@@ -3,6 +3,7 @@
  * kubectl), until Ctrl-C. The URL goes to stdout; the admin password only to a person at a terminal, otherwise the
  * command that reads it.
  */
+import { OIDC_PROVIDER, ssoOf } from '../../airflow/fab-oidc.js';
 import { NAMES, SECRET_KEYS } from '../../k8s/labels.js';
 import { ADMIN_USERNAME } from '../../k8s/airflow-config.js';
 import { exposureBaseUrl, isExposed } from '../../k8s/exposure.js';
@@ -22,6 +23,13 @@ async function openBrowser(ctx: CommandContext, url: string): Promise<void> {
   }
 }
 
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 export async function openCommand(ctx: CommandContext, o: OpenFlags): Promise<number> {
   const config = await ctx.config();
   const ns = config.kubernetes.namespace;
@@ -35,13 +43,17 @@ export async function openCommand(ctx: CommandContext, o: OpenFlags): Promise<nu
     const url = `http://localhost:${fwd.port}${prefix}/`;
     ctx.out.data(url);
     ctx.out.success(`Airflow UI on ${url} → pod ${first.pod} port ${first.port} (${target.where}, namespace ${ns}); Ctrl-C to stop`);
-    const { readSecretData } = await import('../../adapters/kube/secrets.js');
-    // Only a person at a terminal sees the password; an identity that may not read Secrets gets the command instead.
-    const password = ctx.out.terminal ? (await readSecretData(target.client, ns, NAMES.secrets).catch(() => undefined))?.[SECRET_KEYS.adminPassword] : undefined;
-    if (password) {
-      ctx.out.info(`  login: ${ADMIN_USERNAME} / ${password}`);
-    } else {
-      ctx.out.info(`  login: ${ADMIN_USERNAME}; password: kubectl -n ${ns} get secret ${NAMES.secrets} -o jsonpath='{.data.${SECRET_KEYS.adminPassword}}' | base64 -d`);
+    if (ssoOf(config)) ctx.out.info(`  sign in with SSO: ${url.replace(/\/$/, '')}/auth/login/${OIDC_PROVIDER} (${config.auth.oidc!.issuer})`);
+    // With SSO the database admin is not created by default: then there is no password to show.
+    if (config.auth.createAdminUser) {
+      const { readSecretData } = await import('../../adapters/kube/secrets.js');
+      // Only a person at a terminal sees the password; an identity that may not read Secrets gets the command instead.
+      const password = ctx.out.terminal ? (await readSecretData(target.client, ns, NAMES.secrets).catch(() => undefined))?.[SECRET_KEYS.adminPassword] : undefined;
+      if (password) {
+        ctx.out.info(`  login: ${ADMIN_USERNAME} / ${password}`);
+      } else {
+        ctx.out.info(`  login: ${ADMIN_USERNAME}; password: kubectl -n ${ns} get secret ${NAMES.secrets} -o jsonpath='{.data.${SECRET_KEYS.adminPassword}}' | base64 -d`);
+      }
     }
     if (isExposed(config)) {
       const { readLoadBalancerEndpoint } = await import('../../adapters/kube/workload-status.js');
@@ -51,10 +63,7 @@ export async function openCommand(ctx: CommandContext, o: OpenFlags): Promise<nu
       ctx.out.info(`  also through the ${config.exposure.mode} load balancer: ${named ? `${named}/ (point ${config.exposure.hostname} at ${address})` : address}`);
     }
     if (ctx.out.terminal && o.browser) void openBrowser(ctx, url);
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(ctx.signal);
   } finally {
     await fwd.close();
   }

@@ -23,6 +23,7 @@ import { pause } from '../../adapters/proc/pause.js';
 import { identify } from '../../adapters/proc/process-identity.js';
 import { runChecked } from '../../adapters/proc/run-process.js';
 import { Supervisor } from '../../adapters/proc/supervisor.js';
+import { OIDC_PROVIDER, redirectPath, renderWebserverConfig, ssoOf } from '../../airflow/fab-oidc.js';
 import { devLogStore } from '../../airflow/remote-logs.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { airflowConfigFile, airflowEnv, CONTROLLED_AIRFLOW_CFG, simpleAuthPasswordsJson } from '../../dev/airflow-env.js';
@@ -123,6 +124,13 @@ const venvStep: Step<NativeRun> = {
         hint: 'run `airflow-aws image lock` again',
       });
     }
+    if (ssoOf(r.config) && !hasPackage(r.env.lock.lock, 'authlib')) {
+      throw new UserError('auth.oidc needs FAB\'s OAuth client (Authlib), but the lock has none', {
+        code: 'LOCK_STALE',
+        exitCode: 2,
+        hint: 'run `airflow-aws image lock` again',
+      });
+    }
     if (devLogStore(r.config) && !hasPackage(r.env.lock.lock, 'apache-airflow-providers-amazon')) {
       throw new UserError('storage.devBucket turns on remote task logs, but the lock has no apache-airflow-providers-amazon', {
         code: 'LOCK_STALE',
@@ -162,11 +170,13 @@ const configureStep: Step<NativeRun> = {
     if (config.airflow.auth === 'simple') await writePrivate(simpleAuthFile(paths), simpleAuthPasswordsJson(secrets));
     // Remote task logs only when the config names a bucket on an S3-compatible endpoint (see devLogStore).
     const logStore = devLogStore(config);
+    const sso = await prepareSso(r);
     const env = airflowEnv({
       ...nativeEnvInput(config, paths, secrets, { postgres: r.pgPort, api: opts.port }),
       logServerPorts: { worker: await freePort(), triggerer: await freePort() },
       ...(opts.secretsBackend ? { secretsBackend: opts.secretsBackend } : {}),
       ...(logStore ? { logStore } : {}),
+      ...(sso ? { sso } : {}),
     });
     if (opts.dagBundle) {
       Object.assign(env, dagBundleEnvironment(config, opts.dagBundle), {
@@ -283,6 +293,23 @@ export async function nativeUp(ctx: DevOpContext, config: ResolvedConfig, paths:
     ctx.log.success('stopped');
   }
   return exitCode;
+}
+
+/**
+ * SSO as on the cluster: the same rendered webserver_config.py, and the client secret read from its Secrets Manager
+ * ARN (at --secrets-endpoint when given, else AWS) into a 0600 file beside the other local secrets.
+ */
+async function prepareSso(r: NativeRun): Promise<{ configFile: string; clientSecretFile: string } | undefined> {
+  const oidc = ssoOf(r.config);
+  if (!oidc) return undefined;
+  const { oidcClientSecret } = await import('../../adapters/aws/deploy-inputs.js');
+  const secret = await oidcClientSecret(r.opts.secretsBackend?.endpoint ? { endpoint: r.opts.secretsBackend.endpoint } : {}, oidc.clientSecret);
+  const clientSecretFile = path.join(r.paths.stateDir, 'oidc-client-secret');
+  const configFile = path.join(r.paths.airflowHome, 'webserver_config.py');
+  await writePrivate(clientSecretFile, `${secret}\n`);
+  await writePrivate(configFile, renderWebserverConfig({ oidc, defaultClientSecretFile: clientSecretFile }));
+  r.ctx.log.info(`SSO: sign in at /auth/login/${OIDC_PROVIDER} through ${oidc.issuer}; redirect URI ${redirectPath(r.config.airflowMajor)} on this port`);
+  return { configFile, clientSecretFile };
 }
 
 /** Waits for PostgreSQL, creates the database, migrates, creates the FAB admin. Retries while the server starts. */

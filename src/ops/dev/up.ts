@@ -56,6 +56,9 @@ export async function devUp(ctx: DevOpContext, config: ResolvedConfig, o: DevUpO
       hint: 'add --native (airflow-aws dev up --native --secrets-endpoint ...)',
     });
   }
+  if (useDocker && config.auth.oidc) {
+    ctx.log.warn('auth.oidc: Docker mode signs in with the local admin only; SSO runs locally in native mode (dev up --native)');
+  }
   if (useDocker) {
     const { dockerUp } = await import('./docker-up.js');
     onUp(

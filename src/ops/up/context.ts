@@ -17,6 +17,8 @@ export interface KubeTarget {
   readonly master?: DatabaseMasterValues;
   /** Remote task logs: the stack's bucket. */
   readonly logStore?: LogStore;
+  /** auth.oidc's client secret, read from its Secrets Manager ARN (in memory only). */
+  readonly oidcClientSecret?: string;
 }
 
 export interface UpContext {

@@ -136,6 +136,7 @@ function request(ctx: UpContext, target: KubeTarget, image: string) {
     image,
     database: target.database,
     ...(target.master ? { databaseMaster: target.master } : {}),
+    ...(target.oidcClientSecret !== undefined ? { oidcClientSecret: target.oidcClientSecret } : {}),
     ...(target.logStore ? { logStore: target.logStore } : {}),
     ...(bucketName ? { dagBundle: { bucketName } } : {}),
   };

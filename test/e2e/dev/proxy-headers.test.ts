@@ -5,40 +5,16 @@
  * Real Airflow comes from a virtualenv `airflow-aws dev` cached under AIRFLOW_AWS_CACHE (the dev tests create it).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import { buildApp } from '../../../src/k8s/app.js';
+import { cachedAirflowVenv, startApiServer, type ApiServer } from '../../support/airflow-api-server.js';
 import { CACHE_DIR } from '../../support/dev-project.js';
 import { config, inputs } from '../../unit/k8s/fixtures.js';
 import { find } from '../../unit/k8s/support.js';
 
-/** A cached virtualenv with Airflow 3 and the FAB provider, or undefined. */
-function airflowVenv(): string | undefined {
-  const root = path.join(CACHE_DIR, 'dev', 'venvs');
-  if (!existsSync(root)) return undefined;
-  for (const d of readdirSync(root).sort()) {
-    const bin = path.join(root, d, 'bin');
-    if (!existsSync(path.join(bin, 'airflow'))) continue;
-    const probe = spawnSync(path.join(bin, 'python'), ['-c', 'import airflow, airflow.providers.fab; print(airflow.__version__)'], { encoding: 'utf8' });
-    if (probe.status === 0 && probe.stdout.trim().startsWith('3.')) return bin;
-  }
-  return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-const VENV = airflowVenv();
+const VENV = cachedAirflowVenv();
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
 
 // The dev tests before this file (native*.test) create the virtualenv; without one this fails, never skips.
@@ -51,45 +27,19 @@ describe('real Airflow behind the exposure load balancer', () => {
   const app = buildApp(inputs(cfg));
   const rendered = find<V1ConfigMap>(app, 'ConfigMap', 'airflow-config').data!;
   const args = find<V1Deployment>(app, 'Deployment', 'airflow-api-server').spec!.template.spec!.containers[0]!.args!;
-  const home = mkdtempSync('/tmp/airflow-aws-proxy-');
+  let server: ApiServer | undefined;
   let port = 0;
-  let server: ChildProcess | undefined;
-  let log = '';
 
   before(async () => {
     assert.ok(VENV, `no cached Airflow 3 virtualenv under ${CACHE_DIR}/dev/venvs: run test/e2e/dev/native.test first (scripts/test.sh runs it before this file)`);
     const proxyKeys = Object.keys(rendered).filter((k) => k === 'FORWARDED_ALLOW_IPS' || k.startsWith('AIRFLOW__FAB__') || k === 'AIRFLOW__API__BASE_URL' || k === 'AIRFLOW__CORE__AUTH_MANAGER');
     assert.ok(proxyKeys.includes('FORWARDED_ALLOW_IPS') && proxyKeys.includes('AIRFLOW__FAB__ENABLE_PROXY_FIX'), proxyKeys.join(', '));
-    const env: NodeJS.ProcessEnv = {
-      PATH: `${VENV!}:${process.env['PATH'] ?? ''}`,
-      HOME: home,
-      AIRFLOW_HOME: home,
-      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${home}/airflow.db`,
-      AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
-      AIRFLOW__API__SECRET_KEY: 'test-only-secret',
-      AIRFLOW__API_AUTH__JWT_SECRET: 'test-only-jwt-secret',
-      ...Object.fromEntries(proxyKeys.map((k) => [k, rendered[k]!])),
-    };
-    const migrate = spawnSync(path.join(VENV!, 'airflow'), ['db', 'migrate'], { env, encoding: 'utf8', timeout: 300_000 });
-    assert.equal(migrate.status, 0, migrate.stderr.slice(-2000));
-    port = await freePort();
     assert.equal(args[0], 'api-server');
-    server = spawn(path.join(VENV!, 'airflow'), ['api-server', '--port', String(port), ...args.slice(1)], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
-    server.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/api/v2/monitor/health`).then((r) => r.ok, () => false);
-      if (ok) break;
-      assert.ok(Date.now() < deadline && server.exitCode === null, `api-server did not become healthy:\n${log}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    server = await startApiServer(VENV!, Object.fromEntries(proxyKeys.map((k) => [k, rendered[k]!])), args.slice(1));
+    port = server.port;
   });
 
-  after(() => {
-    if (server?.pid && server.exitCode === null) process.kill(-server.pid, 'SIGTERM');
-    rmSync(home, { recursive: true, force: true });
-  });
+  after(() => server?.stop());
 
   /** One request as the load balancer forwards it (Host is the public name); redirects are not followed. */
   const get = (p: string, headers: Record<string, string>) =>

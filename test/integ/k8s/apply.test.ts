@@ -358,4 +358,37 @@ describe('apply engine on a real kube-apiserver (kwok node)', () => {
     const priv = await deploy(client, request({ config: config({}, { executor: 'LocalExecutor' }), image }), FAST);
     assert.ok(priv.changes.some((c) => c.ref === 'Service/airflow/airflow-ui-lb' && c.action === 'pruned'), priv.changes.map((c) => `${c.action} ${c.ref}`).join(', '));
   });
+
+  it('deploys SSO: webserver_config.py and the client secret reach the api-server only, no admin Job, and a rotated secret rolls the api-server alone', async () => {
+    const client = clientFor(cluster);
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:airflow-oidc-AbCdEf';
+    const sso = config({ auth: { oidc: { issuer: 'https://idp.example.com', clientId: 'airflow', clientSecret: arn, roleMapping: { admins: 'Admin' } } } }, { executor: 'LocalExecutor' });
+    const image = 'registry.example/airflow:3.3.2-3';
+    const phases: string[] = [];
+    const r = await deploy(client, request({ config: sso, image, oidcClientSecret: 'first-client-secret' }), { ...FAST, onEvent: (e) => e.type === 'phase' && phases.push(e.phase) });
+    assert.ok(!phases.includes('create-admin'), phases.join(', '));
+    assert.deepEqual(await readSecretData(client, 'airflow', 'airflow-oidc'), { 'client-secret': 'first-client-secret' });
+    const cm = (await cluster.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/airflow/configmaps/airflow-webserver-config')).body;
+    assert.match(cm.data['webserver_config.py']!, /^AUTH_TYPE = AUTH_OAUTH$/m);
+    const get = async () => (await cluster.request<V1Deployment>('GET', '/apis/apps/v1/namespaces/airflow/deployments/airflow-api-server')).body;
+    const d = await get();
+    assert.equal(d.status?.availableReplicas, d.spec?.replicas);
+    const volumes = d.spec!.template.spec!.volumes!.map((v) => v.name);
+    assert.ok(volumes.includes('fab-config') && volumes.includes('oidc-secret'), volumes.join(', '));
+    assert.equal(d.spec!.template.spec!.volumes!.find((v) => v.name === 'oidc-secret')!.secret!.defaultMode, 0o440);
+    const checksum = d.spec!.template.metadata!.annotations!['airflow-aws/checksum-oidc-secret'];
+    assert.ok(checksum);
+    const schedulerBefore = (await cluster.request<V1Deployment>('GET', '/apis/apps/v1/namespaces/airflow/deployments/airflow-scheduler')).body.metadata!.generation;
+    // A rotated client secret (a new value behind the same ARN): same objects, new Secret data, the api-server rolls.
+    const rotated = await deploy(client, request({ config: sso, image, oidcClientSecret: 'rotated-client-secret' }), FAST);
+    assert.ok(rotated.changes.some((c) => c.ref === 'Secret/airflow/airflow-oidc' && c.action === 'configured'), rotated.changes.map((c) => `${c.action} ${c.ref}`).join(', '));
+    assert.deepEqual(await readSecretData(client, 'airflow', 'airflow-oidc'), { 'client-secret': 'rotated-client-secret' });
+    assert.notEqual((await get()).spec!.template.metadata!.annotations!['airflow-aws/checksum-oidc-secret'], checksum);
+    // Only the UI holds the secret, so only the UI restarts.
+    assert.equal((await cluster.request<V1Deployment>('GET', '/apis/apps/v1/namespaces/airflow/deployments/airflow-scheduler')).body.metadata!.generation, schedulerBefore);
+    for (const o of allObjects(rotated.app).filter((x) => x.kind === 'Deployment' && x.metadata.name !== 'airflow-api-server')) {
+      const other = (await cluster.request<V1Deployment>('GET', apiPath(o))).body.spec!.template.spec!;
+      assert.ok(!(other.volumes ?? []).some((v) => v.name === 'oidc-secret'), `${o.metadata.name} mounts the OIDC secret`);
+    }
+  });
 });

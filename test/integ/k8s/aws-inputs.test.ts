@@ -1,9 +1,9 @@
-/** What `deploy` and `kubeconfig` read from AWS, against moto: stack outputs and the RDS master secret. */
+/** What `deploy` and `kubeconfig` read from AWS, against moto: stack outputs, the RDS master secret, the OIDC client secret. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { rdsMasterCredentials, stackOutputs } from '../../../src/adapters/aws/deploy-inputs.js';
+import { oidcClientSecret, rdsMasterCredentials, stackOutputs } from '../../../src/adapters/aws/deploy-inputs.js';
 import { UserError } from '../../../src/errors/user-error.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
 
@@ -60,6 +60,21 @@ describe('deploy inputs from AWS (moto)', () => {
     await assert.rejects(
       rdsMasterCredentials(target(), 'arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf'),
       (e: unknown) => UserError.is(e) && /reading the database master secret arn:aws:secretsmanager:.*missing/.test(e.message),
+    );
+  });
+
+  it('reads the OIDC client secret in the ARN\'s own region, and names the ARN (never a value) when it cannot', async () => {
+    // Created in another region than the deployment's: the ARN says where to read it.
+    const sm = new SecretsManagerClient({ region: 'eu-west-1', endpoint: moto.endpoint });
+    const ok = await sm.send(new CreateSecretCommand({ Name: 'airflow-oidc', SecretString: 'oidc-client-secret-value\n' }));
+    assert.match(ok.ARN!, /:eu-west-1:/);
+    assert.equal(await oidcClientSecret({ endpoint: moto.endpoint }, ok.ARN!), 'oidc-client-secret-value');
+    const empty = await sm.send(new CreateSecretCommand({ Name: 'airflow-oidc-empty', SecretString: '  ' }));
+    await assert.rejects(oidcClientSecret({ endpoint: moto.endpoint }, empty.ARN!), (e: unknown) => UserError.is(e) && e.code === 'OIDC_SECRET_INVALID' && e.message.includes(empty.ARN!));
+    const missing = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing-AbCdEf';
+    await assert.rejects(
+      oidcClientSecret({ endpoint: moto.endpoint }, missing),
+      (e: unknown) => UserError.is(e) && e.message.startsWith(`reading the OIDC client secret ${missing} (auth.oidc.clientSecret) failed`),
     );
   });
 });

@@ -214,5 +214,19 @@ describe('airflow-aws up on the EKS path (moto + a real kube-apiserver with EKS 
     const again = await up('--yes');
     assert.equal(again.code, 0, again.stderr);
   });
+
+  it('with dags.source s3, every component reads the DAG bundle from the stack\'s bucket', async () => {
+    writeFileSync(path.join(project, 'airflow-aws.yaml'), `${config('3.3.2')}dags:\n  source: s3\n`);
+    const r = await up('--yes');
+    assert.equal(r.code, 0, r.stderr);
+    const cfn = new CloudFormationClient(aws());
+    const outputs = (await cfn.send(new DescribeStacksCommand({ StackName: 'updemo-airflow' }))).Stacks?.[0]?.Outputs ?? [];
+    const bucket = outputs.find((o) => o.OutputKey === 'BucketName')?.OutputValue;
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    const cm = (await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: 'airflow', name: 'airflow-config' })).data ?? {};
+    const bundles = JSON.parse(cm['AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST'] ?? '[]') as { classpath: string; kwargs: { bucket_name: string } }[];
+    assert.deepEqual(bundles.map((b) => [b.classpath, b.kwargs.bucket_name]), [['airflow.providers.amazon.aws.bundles.s3.S3DagBundle', bucket]]);
+  });
 });
 

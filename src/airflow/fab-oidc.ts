@@ -1,0 +1,187 @@
+/**
+ * Single sign-on through OpenID Connect, as FAB does it: a `webserver_config.py` that Airflow loads from
+ * `[fab] config_file` (Airflow 3) or `[webserver] config_file` (Airflow 2), shared by the cluster (a ConfigMap mounted
+ * into the api-server/webserver) and `dev` (a file in the project's state dir). Pure: the config in, Python text out.
+ *
+ * What the rendered file does:
+ * - `AUTH_TYPE = AUTH_OAUTH` with one provider named `oidc` whose endpoints come from the issuer's discovery document
+ *   (`server_metadata_url`), authorization code flow with PKCE;
+ * - the client secret is read at start from a mounted file (a Kubernetes Secret) — never written into this file,
+ *   the environment or argv; an unreadable file stops the api-server with a message naming the path;
+ * - a security manager subclass turns the provider's claims into a FAB user: username `oidc_<sub>` (stable and
+ *   unique per provider; `preferred_username` is neither, and could collide with a database user such as `admin`),
+ *   groups from `groupsClaim` → roles through `AUTH_ROLES_MAPPING`, synced at every login;
+ * - a user in none of the mapped groups gets `defaultRole`, or is refused when there is none. FAB would add the
+ *   registration role to every user; the JMESPath registration role lets the user info pick it, so mapped users
+ *   keep exactly their mapped roles.
+ *
+ * Facts: `[fab] config_file` is loaded with `from_pyfile(silent=True)` — a missing file is ignored without a word
+ * (deploy-facts §6), so the mount path and the setting are derived from one constant here.
+ * @see https://airflow.apache.org/docs/apache-airflow-providers-fab/stable/auth-manager/sso.html
+ * @see https://flask-appbuilder.readthedocs.io/en/latest/security.html#authentication-oauth
+ */
+import type { ResolvedConfig } from '../config/resolved.js';
+
+/** The provider's name in FAB: it names the login route `/auth/login/oidc` and the redirect URI. */
+export const OIDC_PROVIDER = 'oidc';
+
+/** The environment variable that tells the rendered config where the client secret file is. */
+export const CLIENT_SECRET_FILE_ENV = 'AIRFLOW_AWS_OIDC_CLIENT_SECRET_FILE';
+
+/** Python package FAB's OAuth login needs (flask-appbuilder's `oauth` extra: Authlib); added to the lock with SSO. */
+export const OAUTH_REQUIREMENT = 'flask-appbuilder[oauth]';
+
+export type OidcConfig = NonNullable<ResolvedConfig['auth']['oidc']>;
+
+/** The SSO settings of a config, or undefined without SSO (or with an auth manager that cannot carry it). */
+export function ssoOf(config: Pick<ResolvedConfig, 'auth' | 'airflow' | 'airflowMajor'>): OidcConfig | undefined {
+  const fab = config.airflowMajor === 2 || config.airflow.auth === 'fab';
+  return fab ? config.auth.oidc : undefined;
+}
+
+/**
+ * Path of the callback the provider redirects to, under the UI's base path: FAB lives under `/auth` on Airflow 3
+ * (deploy-facts §6); on Airflow 2 it is the webserver's root.
+ */
+export function redirectPath(major: 2 | 3, basePath = ''): string {
+  return `${basePath}${major === 3 ? '/auth' : ''}/oauth-authorized/${OIDC_PROVIDER}`;
+}
+
+/** The setting that points Airflow at the rendered file: `[fab] config_file` (3) or `[webserver] config_file` (2). */
+export function fabConfigFileEnv(major: 2 | 3, file: string): Record<string, string> {
+  return { [major === 3 ? 'AIRFLOW__FAB__CONFIG_FILE' : 'AIRFLOW__WEBSERVER__CONFIG_FILE']: file };
+}
+
+/** The discovery document of an issuer (OpenID Connect Discovery 1.0 §4: issuer + /.well-known/openid-configuration). */
+export function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+}
+
+/** A Python literal for JSON-like data (the values were validated; this only has to quote correctly). */
+export function py(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  // JSON string escapes (\" \\ \n \uXXXX) mean the same in a Python string literal.
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
+  const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${py(x)}`);
+  return `{${entries.join(', ')}}`;
+}
+
+/** `AUTH_ROLES_MAPPING`: each group to its one role, in a stable order. */
+export function rolesMapping(oidc: OidcConfig): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.keys(oidc.roleMapping)
+      .sort()
+      .map((g) => [g, [oidc.roleMapping[g]!]]),
+  );
+}
+
+export interface WebserverConfigInput {
+  readonly oidc: OidcConfig;
+  /** Where the client secret file is when CLIENT_SECRET_FILE_ENV is unset (the cluster's mount path). */
+  readonly defaultClientSecretFile: string;
+}
+
+/** The whole `webserver_config.py`. */
+export function renderWebserverConfig(input: WebserverConfigInput): string {
+  const o = input.oidc;
+  return `# Generated by airflow-aws from auth.oidc in airflow-aws.yaml: change that file, not this one.
+# FAB's webserver config: sign-in through the OpenID Connect provider ${o.issuer}, groups -> Airflow roles.
+from __future__ import annotations
+
+import logging
+import os
+
+from flask_appbuilder.security.manager import AUTH_OAUTH
+
+from airflow.providers.fab.auth_manager.security_manager.override import FabAirflowSecurityManagerOverride
+
+log = logging.getLogger(__name__)
+
+PROVIDER = ${py(OIDC_PROVIDER)}
+GROUPS_CLAIM = ${py(o.groupsClaim)}
+# Role of a user in none of the mapped groups; None refuses such a user.
+DEFAULT_ROLE = ${py(o.defaultRole ?? null)}
+CLIENT_SECRET_FILE = os.environ.get(${py(CLIENT_SECRET_FILE_ENV)}, ${py(input.defaultClientSecretFile)})
+# The key of the user info that names the registration role (see get_oauth_user_info).
+REGISTRATION_ROLE_KEY = "airflow_aws_registration_role"
+
+
+def _client_secret() -> str:
+    # From the mounted Secret at start: the value is never in this file, the environment or argv.
+    try:
+        with open(CLIENT_SECRET_FILE, encoding="utf-8") as f:
+            secret = f.read().strip()
+    except OSError as e:
+        raise RuntimeError(f"airflow-aws SSO: cannot read the OIDC client secret file {CLIENT_SECRET_FILE}: {e.strerror}") from None
+    if not secret:
+        raise RuntimeError(f"airflow-aws SSO: the OIDC client secret file {CLIENT_SECRET_FILE} is empty")
+    return secret
+
+
+AUTH_TYPE = AUTH_OAUTH
+AUTH_USER_REGISTRATION = True
+AUTH_ROLES_SYNC_AT_LOGIN = True
+AUTH_ROLES_MAPPING = ${py(rolesMapping(o))}
+# FAB adds the registration role to every OAuth user; evaluated on the user info, it is one of the user's mapped
+# roles (nothing added) or DEFAULT_ROLE for a user outside every mapped group.
+AUTH_USER_REGISTRATION_ROLE = DEFAULT_ROLE or "Public"
+AUTH_USER_REGISTRATION_ROLE_JMESPATH = REGISTRATION_ROLE_KEY
+
+OAUTH_PROVIDERS = [
+    {
+        "name": PROVIDER,
+        "icon": "fa-openid",
+        "token_key": "access_token",
+        "remote_app": {
+            "client_id": ${py(o.clientId)},
+            "client_secret": _client_secret(),
+            "server_metadata_url": ${py(discoveryUrl(o.issuer))},
+            "client_kwargs": {"scope": ${py(o.scopes.join(' '))}, "code_challenge_method": "S256"},
+        },
+    }
+]
+
+
+class AirflowAwsOidcSecurityManager(FabAirflowSecurityManagerOverride):
+    """OpenID Connect users: username from \`sub\`, roles from the groups claim (ID token, then userinfo)."""
+
+    def get_oauth_user_info(self, provider, resp):
+        if provider != PROVIDER:
+            return super().get_oauth_user_info(provider, resp)
+        # Authlib validated the ID token (signature, issuer, audience, nonce) and put its claims here.
+        claims = dict(resp.get("userinfo") or {})
+        sub = claims.get("sub")
+        if not sub:
+            raise ValueError("the provider returned no ID token subject (is the openid scope granted?)")
+        info = self.oauth_remotes[provider].userinfo(token=resp)
+        # OpenID Connect Core 5.3.2: the userinfo response belongs to the ID token's user only if sub matches.
+        if info.get("sub") != sub:
+            raise ValueError("the userinfo response is for another subject than the ID token")
+        claims.update(info)
+        groups = claims.get(GROUPS_CLAIM) or []
+        if isinstance(groups, str):
+            groups = [groups]
+        groups = [str(g) for g in groups]
+        mapped = sorted({role for g in groups for role in AUTH_ROLES_MAPPING.get(g, [])})
+        if not mapped and DEFAULT_ROLE is None:
+            raise PermissionError(
+                f"sign-in refused for {PROVIDER}_{sub}: none of its groups ({GROUPS_CLAIM}: {groups}) is in "
+                "auth.oidc.roleMapping and auth.oidc.defaultRole is unset"
+            )
+        log.info("%s_%s signs in with groups %s -> roles %s", PROVIDER, sub, groups, mapped or [DEFAULT_ROLE])
+        return {
+            "username": f"{PROVIDER}_{sub}",
+            "email": claims.get("email") or "",
+            "first_name": claims.get("given_name") or "",
+            "last_name": claims.get("family_name") or "",
+            "role_keys": groups,
+            REGISTRATION_ROLE_KEY: mapped[0] if mapped else DEFAULT_ROLE,
+        }
+
+
+SECURITY_MANAGER_CLASS = AirflowAwsOidcSecurityManager
+`;
+}
