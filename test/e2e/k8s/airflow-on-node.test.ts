@@ -7,15 +7,17 @@
  * Proves what kwok cannot: the bootstrap, migration and admin Jobs' commands succeed; every component becomes
  * Ready through its real probes; the example DAG, triggered through the Airflow API, runs its task in a
  * KubernetesExecutor worker pod made from our pod template (the scheduler reaches the apiserver with its
- * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a scheduler
- * pod deleted while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts
- * nothing. The extra DAG (adopt) is in the test image next to hello and runs only when its test triggers it.
+ * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a task that
+ * exceeds its memory limit is reported by `logs` and `status` as OOMKilled with the limit; a scheduler pod deleted
+ * while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts nothing; a
+ * deploy that changes a task-pod setting rolls the scheduler only and keeps every secret. The extra DAGs (oom,
+ * adopt) are in the test image next to hello and run only when their tests trigger them.
  * Never skipped: a missing binary, package or image fails with what to run.
  *
  * Minutes on a 2-core machine (image build with a cached wheelhouse, node start, migrations, Airflow start-up).
  */
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
@@ -25,6 +27,32 @@ import type { ImageProject } from '../../support/image-project.js';
 
 const AIRFLOW = '3.3.2';
 const NS = 'airflow';
+
+/**
+ * Triggered only by the OOM test: its one task writes 1 GiB (bytes * n touches every page, so the memory is really
+ * used), twice the 512Mi limit the pod template gives a task pod.
+ */
+const OOM_DAG = `from datetime import datetime
+
+from airflow.decorators import dag, task
+
+
+@dag(schedule=None, start_date=datetime(2024, 1, 1), catchup=False)
+def oom():
+    @task(retries=0)
+    def eat():
+        chunks = []
+        for _ in range(16):
+            chunks.append(b"x" * (64 << 20))
+        print("allocated", len(chunks))
+
+    eat()
+
+
+oom()
+`;
+/** A test-only finalizer that keeps a task pod readable after the executor deletes it (see the OOM test). */
+const HOLD = 'airflow-aws.test/hold';
 
 /**
  * Triggered only by the adoption test: its task runs until the test sets the Variable `adopt_release`, so the
@@ -92,7 +120,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     const avail = kubeNodeAvailable();
     if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
     let t = Date.now();
-    const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'adopt.py': ADOPT_DAG });
+    const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG });
     project = built.project;
     image = built.image;
     pgImage = await ensureK8sPostgresImage();
@@ -182,6 +210,20 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       }
     }
     return `${pods.stdout}\n${events.stdout.slice(-4000)}\n${logs.join('\n').slice(-8000)}\nkubelet:\n${node?.logTail('kubelet', 20) ?? ''}`;
+  }
+
+  /**
+   * Airflow's own long-running pods (name -> `uid restarts=N`). Task pods come and go on the executor's schedule, and a
+   * pod already being deleted is on its way out.
+   */
+  async function snapshot(): Promise<Map<string, string>> {
+    const pods = await c().request<{ items: (PodItem & { metadata: { uid: string; deletionTimestamp?: string } })[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
+    const m = new Map<string, string>();
+    for (const p of pods.body.items) {
+      if (p.status?.phase !== 'Running' || p.metadata.deletionTimestamp || p.metadata.labels?.['app.kubernetes.io/component'] === 'worker') continue;
+      m.set(p.metadata.name, `${p.metadata.uid} restarts=${(p.status.containerStatuses ?? []).map((x) => x.restartCount).join(',')}`);
+    }
+    return m;
   }
 
   it('deploy --kube-context --in-cluster-postgres runs the Jobs and every component becomes Ready through its probes', async () => {
@@ -280,6 +322,73 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     process.stderr.write(`# worker pod ${workerPod.metadata.name}: last phase seen ${lastPhase}; run ${runId} success in ${timings['DAG run triggered -> success']} ms\n`);
   });
 
+  it('a task that exceeds its memory limit: logs and status say OOMKilled and the limit (512Mi)', async () => {
+    assert.ok(project);
+    const api = await airflowApi();
+    const t = Date.now();
+    const runId = await triggerDag(api, 'oom');
+    const podsPath = `/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent('dag_id=oom')}`;
+    // This host is cgroup v1: the kernel kills only the biggest process of the container (the task's), Airflow's
+    // supervisor reports the task failed and exits 0, the pod ends Succeeded (reason OOMKilled, exit code 0), and the
+    // executor deletes it at once. (On cgroup v2 nodes, e.g. EKS AL2023, the kernel kills the whole container: the
+    // pod fails with exit code 137 and the executor keeps it, delete_worker_pods_on_failure being False.) A test-only
+    // finalizer keeps the pod readable after that delete, so the CLI reads what the kubelet really reported.
+    let held = '';
+    try {
+      let state = '';
+      const deadline = Date.now() + 600_000;
+      for (;;) {
+        if (!held) {
+          const p = (await c().request<{ items: PodItem[] }>('GET', podsPath)).body.items?.[0];
+          if (p) {
+            const patch = await c().request('PATCH', `/api/v1/namespaces/${NS}/pods/${p.metadata.name}`, { metadata: { finalizers: [HOLD] } }, { contentType: 'application/merge-patch+json' });
+            assert.equal(patch.status, 200, patch.text);
+            held = p.metadata.name;
+          }
+        }
+        state = (await api<{ state: string }>('GET', `/api/v2/dags/oom/dagRuns/${encodeURIComponent(runId)}`)).body.state;
+        if (state === 'success' || state === 'failed') break;
+        if (Date.now() > deadline) assert.fail(`run ${runId} still ${state} after 600 s\n${await diagnostics()}`);
+        await new Promise((r) => setTimeout(r, held ? 1000 : 250));
+      }
+      timings['OOM run triggered -> failed'] = Date.now() - t;
+      assert.equal(state, 'failed', `the OOM run ended ${state}`);
+      assert.ok(held, 'no worker pod with label dag_id=oom was seen');
+
+      // What the real kubelet reported for the task's container (the run can fail before the container has ended).
+      type Ended = { reason?: string; exitCode?: number };
+      const ended = (p: PodItem): Ended | undefined =>
+        (p.status?.containerStatuses?.find((x) => x.name === 'base')?.state as { terminated?: Ended } | undefined)?.terminated;
+      let pod = await c().request<PodItem>('GET', `/api/v1/namespaces/${NS}/pods/${held}`);
+      for (const until = Date.now() + 120_000; !ended(pod.body) && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 1000));
+        pod = await c().request<PodItem>('GET', `/api/v1/namespaces/${NS}/pods/${held}`);
+      }
+      const terminated = ended(pod.body);
+      assert.equal(terminated?.reason, 'OOMKilled', JSON.stringify(pod.body.status));
+      process.stderr.write(`# OOM pod ${held}: phase ${pod.body.status?.phase}, base terminated ${JSON.stringify(terminated)}\n`);
+
+      const kube = ['--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test'];
+      const logs = await project.cli(['logs', ...kube, '--dag', 'oom', '--run', runId, '--task', 'eat'], 120_000);
+      assert.equal(logs.code, 0, logs.stderr);
+      // The log first (Airflow's supervisor saw its task process die by SIGKILL: exit code -9), then our reading of the pod.
+      assert.match(logs.stdout, /"event":"Workload finished".*"exit_code":-9.*"final_state":"failed"/, logs.stdout.slice(-3000));
+      assert.match(logs.stderr, new RegExp(`task pod ${held}: OOMKilled — exceeded the memory limit of 512Mi \\(container base, exit code ${terminated?.exitCode}`), logs.stderr);
+      assert.match(logs.stderr, /kubernetes\.workers\.memory/);
+
+      const status = await project.cli(['status', ...kube], 120_000);
+      assert.match(status.stdout, new RegExp(`task pod +${held} \\(oom\\.eat, run ${runId.replace(/[.+]/g, '\\$&')}, try 1\\): OOMKilled — exceeded the memory limit of 512Mi`), `${status.stdout}\n${status.stderr}`);
+      const json = await project.cli(['status', '--json', ...kube], 120_000);
+      const problems = (JSON.parse(json.stdout) as { kube: { tasks: { problems: { pod: string; dagId: string; taskId: string; kind: string; text: string }[] } } }).kube.tasks.problems;
+      const mine = problems.find((x) => x.pod === held);
+      assert.deepEqual(mine && [mine.dagId, mine.taskId, mine.kind], ['oom', 'eat', 'oom-killed'], JSON.stringify(problems));
+      timings['OOM test'] = Date.now() - t;
+      process.stderr.write(`# OOM: ${logs.stderr.split('\n').filter((l) => l.includes('OOMKilled')).join(' | ')}\n`);
+    } finally {
+      if (held) await c().request('PATCH', `/api/v1/namespaces/${NS}/pods/${held}`, { metadata: { finalizers: null } }, { contentType: 'application/merge-patch+json' });
+    }
+  });
+
   it('the scheduler pod is deleted while a task pod runs: the new scheduler adopts that pod and the run succeeds', async () => {
     const api = await airflowApi();
     const t = Date.now();
@@ -340,17 +449,6 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
 
   it('a second deploy with the same inputs restarts no pod (same UIDs, no restarts)', async () => {
     assert.ok(project);
-    const snapshot = async (): Promise<Map<string, string>> => {
-      const pods = await c().request<{ items: (PodItem & { metadata: { uid: string } })[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
-      const m = new Map<string, string>();
-      for (const p of pods.body.items) {
-        // Task pods come and go on the executor's schedule (the DAG test's worker may still be finishing): only
-        // Airflow's own long-running pods must survive a deploy untouched.
-        if (p.status?.phase !== 'Running' || p.metadata.labels?.['app.kubernetes.io/component'] === 'worker') continue;
-        m.set(p.metadata.name, `${p.metadata.uid} restarts=${(p.status.containerStatuses ?? []).map((x) => x.restartCount).join(',')}`);
-      }
-      return m;
-    };
     const before = await snapshot();
     assert.ok(before.size >= 6, JSON.stringify([...before]));
     const t = Date.now();
@@ -363,5 +461,42 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     const report = JSON.parse(r.stdout) as { changed: number; changes: { ref: string; action: string }[] };
     process.stderr.write(`# second deploy: ${report.changed} changed ${JSON.stringify(report.changes.filter((x) => x.action !== 'unchanged'))}\n`);
     assert.deepEqual([...(await snapshot())].sort(), [...before].sort());
+  });
+
+  it('a deploy that changes a task-pod setting (kubernetes.workers.memory) rolls only the scheduler and keeps every secret', async () => {
+    assert.ok(project);
+    const secrets = async (): Promise<Map<string, string>> => {
+      const list = await c().request<{ items: { metadata: { name: string }; data?: Record<string, string> }[] }>('GET', `/api/v1/namespaces/${NS}/secrets`);
+      return new Map(list.body.items.map((x) => [x.metadata.name, JSON.stringify(x.data ?? {})]));
+    };
+    const podsBefore = await snapshot();
+    const secretsBefore = await secrets();
+    assert.ok(secretsBefore.has('airflow-secrets'), JSON.stringify([...secretsBefore.keys()]));
+    // Only the executor's pod template uses it; the scheduler mounts that template, nothing else does.
+    await appendFile(path.join(project.dir, 'airflow-aws.yaml'), 'kubernetes:\n  workers:\n    memory: 768Mi\n');
+    const t = Date.now();
+    const r = await project.cli(
+      ['deploy', '--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test', '--in-cluster-postgres', '--postgres-image', pgImage, '--image', image, '--timeout', '900', '--json'],
+      1_200_000,
+    );
+    timings['deploy with a task-pod setting changed'] = Date.now() - t;
+    if (r.code !== 0) assert.fail(`deploy exited ${r.code}:\n${r.stderr.slice(-4000)}\n${await diagnostics()}`);
+    const report = JSON.parse(r.stdout) as { changed: number; changes: { ref: string; action: string }[] };
+    const changed = report.changes.filter((x) => x.action !== 'unchanged');
+    process.stderr.write(`# deploy with workers.memory 768Mi: ${report.changed} changed ${JSON.stringify(changed)}\n`);
+
+    const podsAfter = await snapshot();
+    const isScheduler = (name: string): boolean => name.startsWith('airflow-scheduler-');
+    const others = (m: Map<string, string>): string[] => [...m].filter(([name]) => !isScheduler(name)).map(([n, v]) => `${n} ${v}`).sort();
+    // Every other pod is the same pod, never restarted; the scheduler pod is a new one.
+    assert.deepEqual(others(podsAfter), others(podsBefore));
+    const schedulers = (m: Map<string, string>): string[] => [...m].filter(([name]) => isScheduler(name)).map(([, v]) => v.split(' ')[0] ?? '');
+    const [oldUid] = schedulers(podsBefore);
+    const [newUid, ...extra] = schedulers(podsAfter);
+    assert.ok(oldUid && newUid && extra.length === 0, `schedulers before ${JSON.stringify([...podsBefore])} after ${JSON.stringify([...podsAfter])}`);
+    assert.notEqual(newUid, oldUid, 'the scheduler pod was not replaced');
+    assert.deepEqual([...(await secrets())].sort(), [...secretsBefore].sort(), 'a secret value changed');
+    const tpl = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/configmaps/airflow-pod-template`);
+    assert.match(tpl.body.data['pod_template_file.yaml'] ?? '', /memory: 768Mi/);
   });
 });
