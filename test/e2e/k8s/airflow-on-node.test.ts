@@ -1,8 +1,9 @@
 /**
  * Airflow really runs on Kubernetes: `airflow-aws deploy --kube-context ... --in-cluster-postgres` against the
  * real single-node harness (kube-cluster.ts control plane + kube-node.ts kubelet/containerd/CNI/kube-proxy/CoreDNS),
- * with the image `airflow-aws image build` makes (imported into the node's containerd, as a registry pull would
- * deliver it) and PostgreSQL on a static hostPath PV.
+ * with the image `airflow-aws image build` makes, pushed to a local htpasswd registry and pulled by the node the way
+ * an EKS node pulls from ECR (containerd + the kubelet's image credential provider; no imagePullSecrets), and
+ * PostgreSQL on a static hostPath PV (its stand-in image imported into the node: on EKS it is a public image).
  *
  * Proves what kwok cannot: the bootstrap, migration and admin Jobs' commands succeed; every component becomes
  * Ready through its real probes; the example DAG, triggered through the Airflow API, runs its task in a
@@ -19,14 +20,19 @@
 import assert from 'node:assert/strict';
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
-import { buildAirflowProjectImage, ensureK8sPostgresImage } from '../../support/kube-images.js';
+import { startRegistry, type Registry } from '../../support/docker-testbed.js';
+import { CACHE_DIR } from '../../support/image-project.js';
+import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from '../../support/kube-images.js';
 import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../support/kube-node.js';
 import type { ImageProject } from '../../support/image-project.js';
 
 const AIRFLOW = '3.3.2';
 const NS = 'airflow';
+/** The registry's login user: ECR's token decodes to `AWS:<password>`. */
+const REGISTRY_USER = 'AWS';
 
 /**
  * Triggered only by the OOM test: its one task writes 1 GiB (bytes * n touches every page, so the memory is really
@@ -114,6 +120,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   let project: ImageProject | undefined;
   let image = '';
   let pgImage = '';
+  let registry: Registry | undefined;
   const timings: Record<string, number> = {};
 
   before(async () => {
@@ -122,12 +129,23 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     let t = Date.now();
     const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG });
     project = built.project;
-    image = built.image;
     pgImage = await ensureK8sPostgresImage();
     timings['images built'] = Date.now() - t;
     t = Date.now();
+    // Storage kept between runs, so a warm push uploads only the layers that changed (the DAGs).
+    const reg = await startRegistry(REGISTRY_USER, randomBytes(24).toString('hex'), { storageDir: path.join(CACHE_DIR, 'node-registry') });
+    registry = reg;
+    image = await pushToRegistry(built.image, reg, REGISTRY_USER);
+    timings['image pushed to the registry'] = Date.now() - t;
+    t = Date.now();
     cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
-    node = await startKubeTestNode(cluster, { images: [image, pgImage], startTimeoutMs: 600_000 });
+    node = await startKubeTestNode(cluster, {
+      images: [pgImage],
+      registry: { host: reg.host, username: REGISTRY_USER, passwordFile: reg.passwordFile },
+      startTimeoutMs: 600_000,
+    });
+    // containerd's store outlives a run: drop the name, so the deploy really pulls through the registry.
+    await node.forgetImages([image]);
     timings['harness start (control plane + node + image import)'] = Date.now() - t;
     process.stderr.write(`# control plane ${cluster.startMs} ms, node ${node.startMs} ms ${JSON.stringify(node.startPhases)}\n`);
   });
@@ -138,6 +156,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       await node?.stop();
     } finally {
       await cluster?.stop();
+      await registry?.stop();
       if (project) await rm(project.dir, { recursive: true, force: true });
     }
   });
@@ -266,6 +285,11 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       const ready = p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
       assert.ok(ready, `pod ${p.metadata.name} Running but not Ready: ${JSON.stringify(p.status)}`);
     }
+    // The node pulled the image from the registry (nothing imported it), with the credential provider's login.
+    const pulls = await c().request<{ items: { reason: string; message: string }[] }>('GET', `/api/v1/namespaces/${NS}/events?fieldSelector=${encodeURIComponent('reason=Pulled')}`);
+    const pulled = pulls.body.items.map((e) => e.message).filter((m) => m.includes(image));
+    assert.ok(pulled.some((m) => m.startsWith('Successfully pulled image')), `no pull of ${image}: ${JSON.stringify(pulls.body.items.map((e) => e.message))}`);
+    process.stderr.write(`# pulled: ${pulled.find((m) => m.startsWith('Successfully pulled image'))}\n`);
     process.stderr.write(`# deploy to all Ready in ${timings['deploy to all Ready']} ms; running pods: ${running.map((p) => p.metadata.name).join(', ')}\n`);
   });
 
