@@ -11,8 +11,9 @@
  * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a task that
  * exceeds its memory limit is reported by `logs` and `status` as OOMKilled with the limit; a scheduler pod deleted
  * while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts nothing; a
- * deploy that changes a task-pod setting rolls the scheduler only and keeps every secret. The extra DAGs (oom,
- * adopt) are in the test image next to hello and run only when their tests trigger them.
+ * deploy that changes a task-pod setting rolls the scheduler only and keeps every secret; last, the 3.x namespace
+ * goes and the 2.x line (its own image and namespace) deploys on the same cluster and runs hello in a worker pod.
+ * The extra DAGs (oom, adopt) are in the test image next to hello and run only when their tests trigger them.
  * Never skipped: a missing binary, package or image fails with what to run.
  *
  * Minutes on a 2-core machine (image build with a cached wheelhouse, node start, migrations, Airflow start-up).
@@ -30,6 +31,8 @@ import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../s
 import type { ImageProject } from '../../support/image-project.js';
 
 const AIRFLOW = '3.3.2';
+/** The 2.x line (2.9–2.11 supported): deployed last, on the same cluster, once the 3.x deployment is gone. */
+const AIRFLOW2 = '2.9.0';
 const NS = 'airflow';
 /** The registry's login user: ECR's token decodes to `AWS:<password>`. */
 const REGISTRY_USER = 'AWS';
@@ -119,6 +122,8 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   let node: KubeTestNode | undefined;
   let project: ImageProject | undefined;
   let image = '';
+  let project2: ImageProject | undefined;
+  let image2 = '';
   let pgImage = '';
   let registry: Registry | undefined;
   const timings: Record<string, number> = {};
@@ -129,6 +134,8 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     let t = Date.now();
     const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG });
     project = built.project;
+    const built2 = await buildAirflowProjectImage(AIRFLOW2, 'nodetest2');
+    project2 = built2.project;
     pgImage = await ensureK8sPostgresImage();
     timings['images built'] = Date.now() - t;
     t = Date.now();
@@ -136,6 +143,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     const reg = await startRegistry(REGISTRY_USER, randomBytes(24).toString('hex'), { storageDir: path.join(CACHE_DIR, 'node-registry') });
     registry = reg;
     image = await pushToRegistry(built.image, reg, REGISTRY_USER);
+    image2 = await pushToRegistry(built2.image, reg, REGISTRY_USER);
     timings['image pushed to the registry'] = Date.now() - t;
     t = Date.now();
     cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
@@ -145,7 +153,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       startTimeoutMs: 600_000,
     });
     // containerd's store outlives a run: drop the name, so the deploy really pulls through the registry.
-    await node.forgetImages([image]);
+    await node.forgetImages([image, image2]);
     timings['harness start (control plane + node + image import)'] = Date.now() - t;
     process.stderr.write(`# control plane ${cluster.startMs} ms, node ${node.startMs} ms ${JSON.stringify(node.startPhases)}\n`);
   });
@@ -157,7 +165,7 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     } finally {
       await cluster?.stop();
       await registry?.stop();
-      if (project) await rm(project.dir, { recursive: true, force: true });
+      for (const p of [project, project2]) if (p) await rm(p.dir, { recursive: true, force: true });
     }
   });
 
@@ -216,15 +224,15 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   }
 
   /** Pods, events and the node's logs: what a failure needs to be understood. */
-  async function diagnostics(): Promise<string> {
-    const pods = await c().kubectl(['-n', NS, 'get', 'pods,pvc,jobs', '-o', 'wide']);
-    const events = await c().kubectl(['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']);
+  async function diagnostics(ns = NS): Promise<string> {
+    const pods = await c().kubectl(['-n', ns, 'get', 'pods,pvc,jobs', '-o', 'wide']);
+    const events = await c().kubectl(['-n', ns, 'get', 'events', '--sort-by=.lastTimestamp']);
     const logs: string[] = [];
-    const list = await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
+    const list = await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
     for (const p of list.body.items ?? []) {
       if (p.status?.containerStatuses?.every((s) => s.ready)) continue;
       for (const s of p.status?.containerStatuses ?? []) {
-        const l = await c().request('GET', `/api/v1/namespaces/${NS}/pods/${p.metadata.name}/log?container=${s.name}&tailLines=30`);
+        const l = await c().request('GET', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}/log?container=${s.name}&tailLines=30`);
         logs.push(`--- ${p.metadata.name}/${s.name} (restarts ${s.restartCount}): ${JSON.stringify(s.state)}\n${l.text}`);
       }
     }
@@ -522,5 +530,75 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     assert.deepEqual([...(await secrets())].sort(), [...secretsBefore].sort(), 'a secret value changed');
     const tpl = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/configmaps/airflow-pod-template`);
     assert.match(tpl.body.data['pod_template_file.yaml'] ?? '', /memory: 768Mi/);
+  });
+
+  it(`the 2.x line (Airflow ${AIRFLOW2}) deploys to the same cluster and runs the example DAG in a worker pod`, async () => {
+    assert.ok(project2);
+    const NS2 = 'airflow2';
+    // The 2-core node has room for one Airflow: the 3.x deployment goes (its namespace with it) while 2.x deploys.
+    const gone = await c().request('DELETE', `/api/v1/namespaces/${NS}`);
+    assert.ok(gone.status === 200 || gone.status === 202, gone.text);
+    await appendFile(path.join(project2.dir, 'airflow-aws.yaml'), `kubernetes:\n  namespace: ${NS2}\n`);
+    let t = Date.now();
+    const r = await project2.cli(
+      ['deploy', '--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test', '--in-cluster-postgres', '--postgres-image', pgImage, '--image', image2, '--timeout', '1200', '--json'],
+      1_800_000,
+    );
+    timings['2.x deploy to all Ready'] = Date.now() - t;
+    if (r.code !== 0) assert.fail(`2.x deploy exited ${r.code}:\n${r.stderr.slice(-6000)}\n${await diagnostics(NS2)}`);
+    const deps = await c().request<{ items: Workload[] }>('GET', `/apis/apps/v1/namespaces/${NS2}/deployments`);
+    assert.deepEqual(deps.body.items.map((d) => d.metadata.name).sort(), ['airflow-scheduler', 'airflow-triggerer', 'airflow-webserver']);
+    for (const d of deps.body.items) assert.equal(d.status?.readyReplicas, d.spec?.replicas, `Deployment ${d.metadata.name}: ${JSON.stringify(d.status)}`);
+
+    // Airflow 2's REST API takes session logins only (no basic_auth backend is configured), so the Airflow CLI in the
+    // scheduler pod unpauses and triggers the DAG, as an operator would.
+    const scheduler = (await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS2}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/component=scheduler')}`)).body.items.find(
+      (p) => p.status?.phase === 'Running',
+    );
+    assert.ok(scheduler, 'no Running 2.x scheduler pod');
+    const airflow = (args: string[]) => c().kubectl(['-n', NS2, 'exec', scheduler.metadata.name, '-c', 'scheduler', '--', 'airflow', ...args], { timeoutMs: 240_000 });
+    t = Date.now();
+    let unpause = await airflow(['dags', 'unpause', 'hello']);
+    for (const until = Date.now() + 300_000; unpause.code !== 0 && Date.now() < until; ) {
+      await new Promise((res) => setTimeout(res, 5000));
+      unpause = await airflow(['dags', 'unpause', 'hello']);
+    }
+    assert.equal(unpause.code, 0, `${unpause.stdout}\n${unpause.stderr}`);
+    const trig = await airflow(['dags', 'trigger', 'hello']);
+    assert.equal(trig.code, 0, `${trig.stdout}\n${trig.stderr}`);
+
+    // Task pods live seconds: look for them every second while the run goes on.
+    let workerPod: PodItem | undefined;
+    const watch = setInterval(() => {
+      if (workerPod) return;
+      c()
+        .request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS2}/pods?labelSelector=${encodeURIComponent('dag_id=hello')}`)
+        .then((res) => (workerPod ??= res.body.items?.[0]))
+        .catch(() => undefined);
+    }, 1000);
+    let state = '';
+    try {
+      const deadline = Date.now() + 900_000;
+      for (;;) {
+        const runs = await airflow(['dags', 'list-runs', '-d', 'hello', '-o', 'json']);
+        // Airflow's log lines (`[2026-…] {…} INFO - …`, coloured) share stdout with the JSON (one line, maybe
+        // coloured too): drop the colour codes, then take the line that is the array.
+        const plain = runs.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+        const json = plain.split('\n').find((l) => /^\s*\[(\{|\s*\])/.test(l));
+        state = runs.code === 0 && json ? ((JSON.parse(json) as { state: string }[])[0]?.state ?? '') : '';
+        if (state === 'success' || state === 'failed') break;
+        if (Date.now() > deadline) assert.fail(`2.x run still ${state} after 900 s: ${runs.stdout}\n${runs.stderr}\n${await diagnostics(NS2)}`);
+        await new Promise((res) => setTimeout(res, 3000));
+      }
+    } finally {
+      clearInterval(watch);
+    }
+    timings['2.x DAG run triggered -> success'] = Date.now() - t;
+    if (state !== 'success') assert.fail(`2.x run ${state}\n${await diagnostics(NS2)}`);
+    assert.ok(workerPod, 'no 2.x worker pod with label dag_id=hello was seen while the run went on');
+    assert.equal(workerPod.metadata.labels?.['app.kubernetes.io/component'], 'worker', JSON.stringify(workerPod.metadata.labels));
+    assert.equal(workerPod.spec?.serviceAccountName, 'airflow-worker');
+    assert.equal(workerPod.spec?.containers.find((x) => x.name === 'base')?.image, image2);
+    process.stderr.write(`# 2.x: deploy ${timings['2.x deploy to all Ready']} ms, run success in ${timings['2.x DAG run triggered -> success']} ms, worker pod ${workerPod.metadata.name}\n`);
   });
 });
