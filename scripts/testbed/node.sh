@@ -11,6 +11,7 @@
 #   node.sh pause-image   build the local sandbox image (docker build FROM local/bookworm:base) if missing
 #   node.sh import IMG..  copy Docker images into the running k8s containerd (docker save | ctr import);
 #                         skipped when the same Docker image ID is already there
+#   node.sh forget IMG..  remove image references from the k8s containerd (the next pod pulls them)
 #   node.sh cleanup       kill everything this node left behind: containers and shims of our containerd, mounts
 #                         under the state dirs, the CNI bridge, kube-proxy's nftables tables, pod cgroups, the
 #                         static PVs' data
@@ -26,6 +27,8 @@ readonly CTRD_CONFIG="${NODE_DIR}/containerd/config.toml"
 readonly CTRD_ROOT="${NODE_DIR}/containerd/root"
 readonly CTRD_STATE="${RUN_DIR}/containerd"
 readonly CTRD_SOCK="${RUN_DIR}/containerd.sock"
+# Registry hosts (containerd hosts.toml, one dir per host:port): the harness adds the test registry here.
+readonly CTRD_HOSTS_DIR="${NODE_DIR}/containerd/certs.d"
 readonly CNI_CONF_DIR="${NODE_DIR}/cni/net.d"
 readonly CNI_IPAM_DIR="${NODE_DIR}/cni/ipam"
 readonly CNI_BIN_DIR="/usr/lib/cni"
@@ -80,6 +83,7 @@ NODE_DIR=${NODE_DIR}
 RUN_DIR=${RUN_DIR}
 CONTAINERD_CONFIG=${CTRD_CONFIG}
 CONTAINERD_SOCK=${CTRD_SOCK}
+CONTAINERD_HOSTS_DIR=${CTRD_HOSTS_DIR}
 CNI_CONF_DIR=${CNI_CONF_DIR}
 CNI_BIN_DIR=${CNI_BIN_DIR}
 KUBELET_ROOT=${KUBELET_ROOT}
@@ -92,7 +96,7 @@ EOF
 }
 
 cmd_config() {
-  mkdir -p "${NODE_DIR}/containerd" "${CTRD_ROOT}" "${CNI_CONF_DIR}" "${CNI_IPAM_DIR}" "${KUBELET_ROOT}" "${CTRD_STATE}"
+  mkdir -p "${NODE_DIR}/containerd" "${CTRD_HOSTS_DIR}" "${CTRD_ROOT}" "${CNI_CONF_DIR}" "${CNI_IPAM_DIR}" "${KUBELET_ROOT}" "${CTRD_STATE}"
   chmod 0711 "${NODE_DIR}" "${RUN_DIR}"
   # restrict_oom_score_adj: this VM lacks CAP_SYS_RESOURCE in the bounding set; without it runc fails with
   # "can't get final child's PID from pipe". SystemdCgroup=false: cgroupfs, as kubelet's cgroupDriver (no systemd).
@@ -144,7 +148,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     max_conf_num = 1
 
   [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = ""
+    config_path = "${CTRD_HOSTS_DIR}"
 EOF
   mv "${CTRD_CONFIG}.tmp" "${CTRD_CONFIG}"
   # firewall: accepts pod traffic in FORWARD ahead of Docker's FORWARD DROP policy. portmap: hostPort.
@@ -215,6 +219,17 @@ cmd_import() {
     docker save "${img}" | ctr_ images import --no-unpack=false - >/dev/null
     ctr_ images label "${ref}" "airflow-aws.docker-id=${id}" >/dev/null
     log "${img}: imported as ${ref}"
+  done
+}
+
+# Drop image names from the node (a later pod then pulls them); content no image uses is garbage-collected.
+cmd_forget() {
+  need_root
+  (($#)) || die "usage: node.sh forget IMAGE..."
+  [[ -S "${CTRD_SOCK}" ]] || die "k8s containerd is not running (no ${CTRD_SOCK})"
+  local img
+  for img in "$@"; do
+    if ctr_ images rm "${img}" >/dev/null 2>&1; then log "${img}: forgotten"; fi
   done
 }
 
@@ -292,6 +307,8 @@ cmd_cleanup() {
   fi
   remove_cgroups kubepods
   rm -rf "${RUN_DIR:?}/kubelet"
+  # The registries of the last run (their ports were free ports of that run).
+  rm -rf "${CTRD_HOSTS_DIR:?}"
   log "cleaned up"
 }
 
@@ -370,6 +387,7 @@ main() {
     containerd) cmd_containerd ;;
     pause-image) cmd_pause_image ;;
     import) cmd_import "$@" ;;
+    forget) cmd_forget "$@" ;;
     cleanup) cmd_cleanup ;;
     status) cmd_status ;;
     -h | --help | help) usage 0 ;;

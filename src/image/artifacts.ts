@@ -1,10 +1,11 @@
 /**
- * `synth --out DIR` → DIR/image/: the Dockerfile (network-install form; `image build` adds the wheelhouse or
- * CA-bundle variant when asked) and the files it copies from docker/. The project's lock, DAGs and plugins are
- * not copied: the Dockerfile header lists the build context it expects.
+ * `synth --out DIR` → DIR/image/: Dockerfile.builder (the virtualenv, network-install form; `image build` adds the
+ * wheelhouse or CA-bundle variant when asked), Dockerfile (the runtime image, FROM the builder's tag) and the files
+ * they copy from docker/. The project's lock, DAGs and plugins are not copied: each header lists the context it
+ * expects.
  */
 import type { ResolvedConfig } from '../config/resolved.js';
-import { imageInputs, renderImageDockerfile } from './plan.js';
+import { imageInputs, renderBuilderDockerfile, renderRuntimeDockerfile } from './plan.js';
 
 export interface ImageArtifact {
   readonly path: string;
@@ -16,14 +17,16 @@ export function renderImageArtifacts(
   config: ResolvedConfig,
   assets: readonly { readonly path: string; readonly content: string }[],
 ): ImageArtifact[] {
+  const inputs = imageInputs(config);
   return [
-    { path: 'image/Dockerfile', content: renderImageDockerfile(imageInputs(config), { wheelhouse: false, caBundle: false }) },
+    { path: 'image/Dockerfile.builder', content: renderBuilderDockerfile(inputs, { wheelhouse: false, caBundle: false }) },
+    { path: 'image/Dockerfile', content: renderRuntimeDockerfile(inputs) },
     ...assets.map((a) => ({ path: `image/${a.path}`, content: a.content })),
   ];
 }
 
 /** The renderer `synth` runs; reads this package's own docker/ files (static, versioned with the tool). */
 export async function imageArtifacts(config: ResolvedConfig): Promise<ImageArtifact[]> {
-  const { readImageAssets } = await import('../adapters/fs/image-context.js');
-  return renderImageArtifacts(config, await readImageAssets());
+  const { readBuilderAssets, readImageAssets } = await import('../adapters/fs/image-context.js');
+  return renderImageArtifacts(config, [...(await readImageAssets()), ...(await readBuilderAssets())]);
 }

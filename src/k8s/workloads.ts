@@ -177,6 +177,22 @@ function checksumAnnotations(c: PodChecksums, component: KubeComponent): Record<
   return a;
 }
 
+/**
+ * How a Deployment rolls. Several replicas: one extra pod at a time and none taken away first, so the UI keeps its
+ * capacity. One replica (the scheduler, dag-processor and triggerer by default): the old pod goes first, then the
+ * new one starts in the room it freed. A surge would need a spare request's worth of CPU and memory on some node,
+ * and when task pods fill the nodes (or the node group has no headroom and no autoscaler) the surge pod stays
+ * Pending and the deploy times out. The price is a gap of one start-up (about a minute) in scheduling, parsing or
+ * trigger handling; running task pods carry on and the new scheduler adopts them (proven on a real node:
+ * test/e2e/k8s/airflow-on-node.test.ts).
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
+ */
+export function rolloutStrategy(replicas: number): NonNullable<V1Deployment['spec']>['strategy'] {
+  return replicas > 1
+    ? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }
+    : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+}
+
 export function deployment(inputs: KubeInputs, spec: ComponentSpec, sums: PodChecksums): V1Deployment & KubeObject {
   const c = inputs.config;
   const ns = c.kubernetes.namespace;
@@ -247,7 +263,7 @@ export function deployment(inputs: KubeInputs, spec: ComponentSpec, sums: PodChe
       replicas: spec.replicas,
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(c, component) },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: rolloutStrategy(spec.replicas),
       template: {
         metadata: { labels: objectLabels(c, component), annotations: checksumAnnotations(sums, component) },
         spec: podSpec,

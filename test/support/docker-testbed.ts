@@ -39,17 +39,21 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** An htpasswd-protected registry (user `user`, bcrypt) on a free loopback port, via docker.sh registry. */
-export async function startRegistry(user: string, password: string): Promise<Registry> {
+/**
+ * An htpasswd-protected registry (user `user`, bcrypt) on a free loopback port, via docker.sh registry. Its storage
+ * is temporary unless `storageDir` is given (kept after stop(), so a later push uploads only the layers it lacks).
+ */
+export async function startRegistry(user: string, password: string, opts: { storageDir?: string } = {}): Promise<Registry & { passwordFile: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airflow-aws-registry-'));
   const pwfile = path.join(dir, 'password');
   await writeFile(pwfile, password, { mode: 0o600 });
   const port = await freePort();
-  const r = spawnSync('bash', [DOCKER_SH, 'registry', user, pwfile, String(port), path.join(dir, 'data')], { encoding: 'utf8' });
+  const r = spawnSync('bash', [DOCKER_SH, 'registry', user, pwfile, String(port), opts.storageDir ?? path.join(dir, 'data')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`could not start the registry with docker.sh registry:\n${r.stderr}`);
   const pid = Number(r.stdout.trim().split('\n').pop());
   return {
     host: `127.0.0.1:${port}`,
+    passwordFile: pwfile,
     async stop() {
       try {
         process.kill(pid, 'SIGTERM');

@@ -97,6 +97,8 @@ export interface BuildResult {
   readonly sizeBytes: number;
   readonly builder: string;
   readonly built: boolean;
+  readonly builderImage: string;
+  readonly builderBuilt: boolean;
   readonly seconds: number;
 }
 

@@ -8,6 +8,9 @@
  * user, which is what `--postgres-image` defaults to. On top of it we renumber the user to 999, so the pod runs as
  * an existing user, as it does with the official image.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { docker } from './docker-testbed.js';
 import { ensurePostgresImage } from './dev-docker.js';
 import { buildImage, createImageProject, type ImageProject } from './image-project.js';
@@ -45,4 +48,25 @@ export async function buildAirflowProjectImage(
   const wheelhouse = await project.wheelhouse();
   const built = await buildImage(project, ['--wheelhouse', wheelhouse, '--base-image', TEST_BASE_IMAGE]);
   return { project, image: built.image, buildMs: Date.now() - t0 };
+}
+
+/**
+ * Pushes `image` to `registry` as `<host>/<image>` (login with --password-stdin and a throw-away DOCKER_CONFIG, as
+ * the deploy flow does with ECR's token) and returns the pushed reference.
+ */
+export async function pushToRegistry(image: string, registry: { host: string; passwordFile: string }, username: string): Promise<string> {
+  const config = await mkdtemp(path.join(os.tmpdir(), 'airflow-aws-docker-config-'));
+  try {
+    const password = (await readFile(registry.passwordFile, 'utf8')).split('\n')[0] ?? '';
+    const login = docker(['--config', config, 'login', '--username', username, '--password-stdin', registry.host], password);
+    if (login.status !== 0) throw new Error(`docker login ${registry.host} failed:\n${login.stderr}`);
+    const ref = `${registry.host}/${image}`;
+    const tag = docker(['tag', image, ref]);
+    if (tag.status !== 0) throw new Error(`docker tag ${image} ${ref} failed:\n${tag.stderr}`);
+    const push = docker(['--config', config, 'push', ref]);
+    if (push.status !== 0) throw new Error(`docker push ${ref} failed:\n${push.stderr.slice(-3000)}`);
+    return ref;
+  } finally {
+    await rm(config, { recursive: true, force: true });
+  }
 }

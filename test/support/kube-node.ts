@@ -46,6 +46,13 @@ export interface KubeTestNodeOptions {
   nodeIp?: string | undefined;
   /** Docker images to copy into the node's containerd before the kubelet starts (imagePullPolicy Never). */
   images?: readonly string[] | undefined;
+  /**
+   * A registry the node pulls from the way an EKS node pulls from ECR: containerd reaches `host` over plain HTTP
+   * (a loopback registry, hosts.toml), and the kubelet gets the login from an image credential provider plugin
+   * (EKS nodes run ecr-credential-provider with the node role), so pods need no imagePullSecrets. The password is
+   * read from `passwordFile` once, into a 0600 file the plugin prints; never into argv or a manifest.
+   */
+  registry?: { host: string; username: string; passwordFile: string } | undefined;
   /** Start kube-proxy (nftables). Default true. */
   kubeProxy?: boolean | undefined;
   /**
@@ -80,11 +87,51 @@ export interface KubeTestNode {
   startPhases: Record<string, number>;
   /** Copy Docker images into the node's containerd (no-op for those already there). */
   importImages(images: readonly string[]): Promise<void>;
+  /** Remove image names (full references) from the node's containerd, so the next pod using one pulls it. */
+  forgetImages(images: readonly string[]): Promise<void>;
   logTail(component: string, lines?: number): string;
   stop(): Promise<void>;
 }
 
 const findNodeSh = (): string => testbedScript('node.sh');
+
+/** Name of the credential provider plugin (the kubelet runs the binary of that name from its bin dir). */
+const CREDENTIAL_PLUGIN = 'registry-login';
+
+/**
+ * Lets the node pull from `registry`: a containerd hosts.toml (plain HTTP to a loopback registry) and a kubelet image
+ * credential provider whose plugin answers every request with the registry's login. Returns the kubelet flags.
+ * @see https://kubernetes.io/docs/tasks/administer-cluster/kubelet-credential-provider/
+ * @see https://github.com/containerd/containerd/blob/main/docs/hosts.md
+ */
+function registryAccess(dir: string, hostsDir: string, registry: { host: string; username: string; passwordFile: string }): string[] {
+  const { host, username, passwordFile } = registry;
+  const hostDir = path.join(hostsDir, host);
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(path.join(hostDir, 'hosts.toml'), `server = "http://${host}"\n\n[host."http://${host}"]\n  capabilities = ["pull", "resolve"]\n`);
+  const binDir = path.join(dir, 'credential-providers');
+  mkdirSync(binDir, { recursive: true });
+  const password = readFileSync(passwordFile, 'utf8').split('\n')[0] ?? '';
+  const answer = path.join(binDir, 'answer.json');
+  const response = {
+    apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
+    kind: 'CredentialProviderResponse',
+    cacheKeyType: 'Registry',
+    cacheDuration: '10m',
+    auth: { [host]: { username, password } },
+  };
+  writeFileSync(answer, JSON.stringify(response), { mode: 0o600 });
+  // The kubelet writes a CredentialProviderRequest to stdin; the answer is the same for every image of the registry.
+  writeFileSync(path.join(binDir, CREDENTIAL_PLUGIN), `#!/bin/sh\ncat >/dev/null\nexec cat '${answer}'\n`, { mode: 0o700 });
+  const config = {
+    apiVersion: 'kubelet.config.k8s.io/v1',
+    kind: 'CredentialProviderConfig',
+    providers: [{ name: CREDENTIAL_PLUGIN, matchImages: [host], defaultCacheDuration: '10m', apiVersion: 'credentialprovider.kubelet.k8s.io/v1' }],
+  };
+  const configFile = path.join(dir, 'credential-provider.json');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  return [`--image-credential-provider-config=${configFile}`, `--image-credential-provider-bin-dir=${binDir}`];
+}
 
 const SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'firewall'];
@@ -382,6 +429,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
   };
   const kubeletConfigFile = path.join(dir, 'kubelet.json');
   writeFileSync(kubeletConfigFile, JSON.stringify(kubeletConfig, null, 2));
+  const credentialArgs = opts.registry ? registryAccess(dir, need('CONTAINERD_HOSTS_DIR'), opts.registry) : [];
   startProc('kubelet', path.join(binDir, 'kubelet'), [
     `--config=${kubeletConfigFile}`,
     `--kubeconfig=${kubeletKubeconfig}`,
@@ -389,6 +437,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     `--cert-dir=${path.join(dir, 'kubelet-pki')}`,
     `--hostname-override=${nodeName}`,
     `--node-ip=${nodeIp}`,
+    ...credentialArgs,
     '--v=1',
   ]);
 
@@ -467,6 +516,9 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     startMs: Date.now() - t0,
     startPhases,
     importImages,
+    forgetImages: async (images) => {
+      if (images.length > 0) await nodeSh(['forget', ...images]);
+    },
     logTail,
     stop,
   };

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import { CONTEXT, IMAGE_ASSETS, type ContentEntry } from '../../image/plan.js';
+import { BUILDER_ASSETS, CONTEXT, IMAGE_ASSETS, type ContentEntry } from '../../image/plan.js';
 
 /** `docker/` at the package root (dist/src/adapters/fs → ../../../../docker, src/adapters/fs → ../../../docker). */
 export function packagedDockerDir(): string {
@@ -28,11 +28,19 @@ export interface ImageAsset {
   readonly mode: number;
 }
 
-export async function readImageAssets(): Promise<ImageAsset[]> {
+async function readAssets(list: readonly { source: string; context: string; mode: number }[]): Promise<ImageAsset[]> {
   const dir = packagedDockerDir();
-  return Promise.all(
-    IMAGE_ASSETS.map(async (a) => ({ path: a.context, content: await readFile(path.join(dir, a.source), 'utf8'), mode: a.mode })),
-  );
+  return Promise.all(list.map(async (a) => ({ path: a.context, content: await readFile(path.join(dir, a.source), 'utf8'), mode: a.mode })));
+}
+
+/** The files of the runtime image (entrypoint and helpers). */
+export async function readImageAssets(): Promise<ImageAsset[]> {
+  return readAssets(IMAGE_ASSETS);
+}
+
+/** The files the builder image uses (never copied into the runtime image). */
+export async function readBuilderAssets(): Promise<ImageAsset[]> {
+  return readAssets(BUILDER_ASSETS);
 }
 
 /** Skipped when hashing and copying DAG/plugin folders: caches Python writes next to the sources. */
@@ -93,13 +101,17 @@ async function copyTree(from: string, to: string, hardlink: boolean): Promise<nu
   return n;
 }
 
+/**
+ * A build context: the builder's (lock, its assets, wheelhouse, CA bundle) or the runtime's (assets, plugins, DAGs).
+ * Only what the Dockerfile copies goes in: the legacy builder sends the whole directory on every build.
+ */
 export interface ContextRequest {
   readonly dockerfile: string;
-  readonly lockText: string;
+  readonly lockText?: string;
   readonly assets: readonly ImageAsset[];
   /** The DAG folder; absent when DAGs come from a bundle and stay out of the image. */
   readonly dagsDir?: string;
-  readonly pluginsDir: string;
+  readonly pluginsDir?: string;
   readonly wheelhouseDir?: string;
   readonly caBundleFile?: string;
 }
@@ -109,7 +121,7 @@ export async function assembleContext(req: ContextRequest): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airflow-aws-image-'));
   try {
     await writeFile(path.join(dir, 'Dockerfile'), req.dockerfile);
-    await writeFile(path.join(dir, CONTEXT.lock), req.lockText);
+    if (req.lockText !== undefined) await writeFile(path.join(dir, CONTEXT.lock), req.lockText);
     for (const a of req.assets) {
       const target = path.join(dir, a.path);
       await mkdir(path.dirname(target), { recursive: true });
@@ -117,7 +129,7 @@ export async function assembleContext(req: ContextRequest): Promise<string> {
       await chmod(target, a.mode);
     }
     if (req.dagsDir) await copyTree(req.dagsDir, path.join(dir, CONTEXT.dags), false);
-    await copyTree(req.pluginsDir, path.join(dir, CONTEXT.plugins), false);
+    if (req.pluginsDir) await copyTree(req.pluginsDir, path.join(dir, CONTEXT.plugins), false);
     if (req.wheelhouseDir) {
       const n = await copyTree(req.wheelhouseDir, path.join(dir, CONTEXT.wheels), true);
       if (n === 0) {

@@ -1,6 +1,8 @@
 /**
- * `image build`: render the Dockerfile and build context from the config and the (fresh) lock, and build it with
- * the Docker CLI. Tag = content hash of config + lock + inputs, so an unchanged project is not rebuilt.
+ * `image build`: render the Dockerfiles and build contexts from the config and the (fresh) lock, and build them with
+ * the Docker CLI: first the builder image (the virtualenv; only when no image has its tag, i.e. once per lock, base
+ * and platform), then the runtime image from a context of entrypoint, plugins and DAGs only. Both tags are content
+ * hashes, so an unchanged project is not rebuilt and a DAG edit never sends the lock or the wheelhouse.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,7 +10,7 @@ import { DockerCli } from '../../adapters/docker/docker-cli.js';
 import { assembleContext, isDirectory, readUserFile } from '../../adapters/fs/image-context.js';
 import { runProcess } from '../../adapters/proc/run-process.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
-import { buildArgs, renderImageDockerfile } from '../../image/plan.js';
+import { buildArgs, renderBuilderDockerfile, renderRuntimeDockerfile } from '../../image/plan.js';
 import type { CommandContext } from '../context.js';
 import { prepareImage } from './image-common.js';
 
@@ -28,6 +30,9 @@ export interface ImageBuildResult {
   readonly sizeBytes: number;
   readonly builder: 'buildkit' | 'legacy';
   readonly built: boolean;
+  /** The builder image (virtualenv) used, and whether this run built it. */
+  readonly builderImage: string;
+  readonly builderBuilt: boolean;
   readonly seconds: number;
 }
 
@@ -71,31 +76,65 @@ export async function buildImage(ctx: CommandContext, o: ImageBuildOptions): Pro
     for (const t of extraTags) await docker.tag(prepared.ref, t);
     const info = await docker.inspectImage(prepared.ref);
     ctx.out.success(`${prepared.ref} is already built (same config, lock, DAGs and plugins); --force rebuilds`);
-    return { image: prepared.ref, tag: prepared.tag, id: info.id, sizeBytes: info.size, builder: engine.builder, built: false, seconds: (Date.now() - started) / 1000 };
+    return {
+      image: prepared.ref,
+      tag: prepared.tag,
+      id: info.id,
+      sizeBytes: info.size,
+      builder: engine.builder,
+      built: false,
+      builderImage: prepared.builderRef,
+      builderBuilt: false,
+      seconds: (Date.now() - started) / 1000,
+    };
+  }
+  const onLine = (l: string) => (ctx.out.verbose ? ctx.out.info(ctx.out.paint('2', l)) : progressLine(ctx, l));
+
+  // The builder image: the only build that needs the lock, the wheelhouse or the CA bundle.
+  const builderBuilt = Boolean(o.force) || !(await docker.imageExists(prepared.builderRef));
+  if (builderBuilt) {
+    const builderContext = await assembleContext({
+      dockerfile: renderBuilderDockerfile(prepared.inputs, { wheelhouse: Boolean(wheelhouse), caBundle: Boolean(caBundle) }),
+      lockText: prepared.lockText,
+      assets: prepared.builderAssets,
+      ...(wheelhouse ? { wheelhouseDir: wheelhouse } : {}),
+      ...(caBundle ? { caBundleFile: caBundle } : {}),
+    });
+    try {
+      ctx.out.step(
+        `building the virtualenv ${prepared.builderRef} from ${prepared.inputs.baseImage} (${engine.builder} builder${wheelhouse ? ', offline from the wheelhouse' : ''})`,
+      );
+      await docker.build({
+        contextDir: builderContext,
+        tags: [prepared.builderRef],
+        buildArgs: { BASE_IMAGE: prepared.inputs.baseImage },
+        platform: prepared.inputs.platform,
+        builder: engine.builder,
+        onLine,
+      });
+    } finally {
+      await rm(builderContext, { recursive: true, force: true });
+    }
+  } else {
+    ctx.out.debug(`virtualenv ${prepared.builderRef} is already built (same lock, base image and platform)`);
   }
 
-  const dockerfile = renderImageDockerfile(prepared.inputs, { wheelhouse: Boolean(wheelhouse), caBundle: Boolean(caBundle) });
   const contextDir = await assembleContext({
-    dockerfile,
-    lockText: prepared.lockText,
+    dockerfile: renderRuntimeDockerfile(prepared.inputs),
     assets: prepared.assets,
     ...(prepared.inputs.dagsInImage ? { dagsDir: prepared.paths.dagsDir } : {}),
     pluginsDir: prepared.paths.pluginsDir,
-    ...(wheelhouse ? { wheelhouseDir: wheelhouse } : {}),
-    ...(caBundle ? { caBundleFile: caBundle } : {}),
   });
   try {
-    ctx.out.step(
-      `building ${prepared.ref} from ${prepared.inputs.baseImage} (${engine.builder} builder${wheelhouse ? ', offline from the wheelhouse' : ''})`,
-    );
+    ctx.out.step(`building ${prepared.ref} (${engine.builder} builder)`);
     const revision = await sourceRevision(config.projectDir, ctx.signal);
     await docker.build({
       contextDir,
       tags: [prepared.ref, ...extraTags],
-      buildArgs: buildArgs(prepared.inputs, prepared.tag, revision),
+      buildArgs: buildArgs(prepared.inputs, prepared.builderRef, prepared.tag, revision),
       platform: prepared.inputs.platform,
       builder: engine.builder,
-      onLine: (l) => (ctx.out.verbose ? ctx.out.info(ctx.out.paint('2', l)) : progressLine(ctx, l)),
+      onLine,
     });
   } finally {
     await rm(contextDir, { recursive: true, force: true });
@@ -103,7 +142,17 @@ export async function buildImage(ctx: CommandContext, o: ImageBuildOptions): Pro
   const info = await docker.inspectImage(prepared.ref);
   const seconds = (Date.now() - started) / 1000;
   ctx.out.success(`built ${prepared.ref} (${(info.size / 1e6).toFixed(0)} MB) in ${seconds.toFixed(1)}s`);
-  return { image: prepared.ref, tag: prepared.tag, id: info.id, sizeBytes: info.size, builder: engine.builder, built: true, seconds };
+  return {
+    image: prepared.ref,
+    tag: prepared.tag,
+    id: info.id,
+    sizeBytes: info.size,
+    builder: engine.builder,
+    built: true,
+    builderImage: prepared.builderRef,
+    builderBuilt,
+    seconds,
+  };
 }
 
 /** Without --verbose, only the step headers stream (the full output is in the error when a step fails). */

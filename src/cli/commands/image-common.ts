@@ -6,12 +6,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { digestAssets, digestTree, readImageAssets, type ImageAsset } from '../../adapters/fs/image-context.js';
+import { digestAssets, digestTree, readBuilderAssets, readImageAssets, type ImageAsset } from '../../adapters/fs/image-context.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { cacheDir } from '../../dev/paths.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { assertLockFresh, lockRequest, type LockRequest } from '../../image/lock.js';
-import { contentTag, imageInputs, type ImageInputs } from '../../image/plan.js';
+import { builderRepository, builderTag, contentTag, imageInputs, type ImageInputs } from '../../image/plan.js';
 
 export interface ProjectPaths {
   readonly lockFile: string;
@@ -66,7 +66,10 @@ export interface PreparedImage {
   readonly inputs: ImageInputs;
   readonly lockText: string;
   readonly assets: readonly ImageAsset[];
+  readonly builderAssets: readonly ImageAsset[];
   readonly paths: ProjectPaths;
+  /** `<repository>-builder:<hash of the builder's inputs>`: the local image holding the virtualenv. */
+  readonly builderRef: string;
   readonly tag: string;
   /** Local repository name (the ECR repository name). */
   readonly repository: string;
@@ -77,16 +80,17 @@ export interface PreparedImage {
 export async function prepareImage(config: ResolvedConfig, baseImageOverride?: string): Promise<PreparedImage> {
   const lockText = await readFreshLock(config);
   const paths = projectPaths(config);
-  const assets = await readImageAssets();
+  const [assets, builderAssets] = await Promise.all([readImageAssets(), readBuilderAssets()]);
   const inputs = imageInputs(config, baseImageOverride);
+  const repository = config.registry.repositoryName;
+  const builderRef = `${builderRepository(repository)}:${builderTag(inputs, lockText, digestAssets(builderAssets))}`;
   const files = [
     ...digestAssets(assets),
     ...(inputs.dagsInImage ? await digestTree(paths.dagsDir, 'dags') : []),
     ...(await digestTree(paths.pluginsDir, 'plugins')),
   ];
-  const tag = contentTag(inputs, lockText, files);
-  const repository = config.registry.repositoryName;
-  return { inputs, lockText, assets, paths, tag, repository, ref: `${repository}:${tag}` };
+  const tag = contentTag(inputs, builderRef, files);
+  return { inputs, lockText, assets, builderAssets, paths, builderRef, tag, repository, ref: `${repository}:${tag}` };
 }
 
 export function machineCacheDir(): string {

@@ -1,30 +1,67 @@
 /**
  * Airflow really runs on Kubernetes: `airflow-aws deploy --kube-context ... --in-cluster-postgres` against the
  * real single-node harness (kube-cluster.ts control plane + kube-node.ts kubelet/containerd/CNI/kube-proxy/CoreDNS),
- * with the image `airflow-aws image build` makes (imported into the node's containerd, as a registry pull would
- * deliver it) and PostgreSQL on a static hostPath PV.
+ * with the image `airflow-aws image build` makes, pushed to a local htpasswd registry and pulled by the node the way
+ * an EKS node pulls from ECR (containerd + the kubelet's image credential provider; no imagePullSecrets), and
+ * PostgreSQL on a static hostPath PV (its stand-in image imported into the node: on EKS it is a public image).
  *
  * Proves what kwok cannot: the bootstrap, migration and admin Jobs' commands succeed; every component becomes
  * Ready through its real probes; the example DAG, triggered through the Airflow API, runs its task in a
  * KubernetesExecutor worker pod made from our pod template (the scheduler reaches the apiserver with its
- * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a scheduler
- * pod deleted while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts
- * nothing. The extra DAG (adopt) is in the test image next to hello and runs only when its test triggers it.
+ * service-account token, the worker reaches the execution API by its cluster DNS name) and succeeds; a task that
+ * exceeds its memory limit is reported by `logs` and `status` as OOMKilled with the limit; a scheduler pod deleted
+ * while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts nothing; a
+ * deploy that changes a task-pod setting rolls the scheduler only and keeps every secret; last, the 3.x namespace
+ * goes and the 2.x line (its own image and namespace) deploys on the same cluster and runs hello in a worker pod.
+ * The extra DAGs (oom, adopt) are in the test image next to hello and run only when their tests trigger them.
  * Never skipped: a missing binary, package or image fails with what to run.
  *
  * Minutes on a 2-core machine (image build with a cached wheelhouse, node start, migrations, Airflow start-up).
  */
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
-import { buildAirflowProjectImage, ensureK8sPostgresImage } from '../../support/kube-images.js';
+import { startRegistry, type Registry } from '../../support/docker-testbed.js';
+import { CACHE_DIR } from '../../support/image-project.js';
+import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from '../../support/kube-images.js';
 import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../support/kube-node.js';
 import type { ImageProject } from '../../support/image-project.js';
 
 const AIRFLOW = '3.3.2';
+/** The 2.x line (2.9–2.11 supported): deployed last, on the same cluster, once the 3.x deployment is gone. */
+const AIRFLOW2 = '2.9.0';
 const NS = 'airflow';
+/** The registry's login user: ECR's token decodes to `AWS:<password>`. */
+const REGISTRY_USER = 'AWS';
+
+/**
+ * Triggered only by the OOM test: its one task writes 1 GiB (bytes * n touches every page, so the memory is really
+ * used), twice the 512Mi limit the pod template gives a task pod.
+ */
+const OOM_DAG = `from datetime import datetime
+
+from airflow.decorators import dag, task
+
+
+@dag(schedule=None, start_date=datetime(2024, 1, 1), catchup=False)
+def oom():
+    @task(retries=0)
+    def eat():
+        chunks = []
+        for _ in range(16):
+            chunks.append(b"x" * (64 << 20))
+        print("allocated", len(chunks))
+
+    eat()
+
+
+oom()
+`;
+/** A test-only finalizer that keeps a task pod readable after the executor deletes it (see the OOM test). */
+const HOLD = 'airflow-aws.test/hold';
 
 /**
  * Triggered only by the adoption test: its task runs until the test sets the Variable `adopt_release`, so the
@@ -85,21 +122,38 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   let node: KubeTestNode | undefined;
   let project: ImageProject | undefined;
   let image = '';
+  let project2: ImageProject | undefined;
+  let image2 = '';
   let pgImage = '';
+  let registry: Registry | undefined;
   const timings: Record<string, number> = {};
 
   before(async () => {
     const avail = kubeNodeAvailable();
     if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
     let t = Date.now();
-    const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'adopt.py': ADOPT_DAG });
+    const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG });
     project = built.project;
-    image = built.image;
+    const built2 = await buildAirflowProjectImage(AIRFLOW2, 'nodetest2');
+    project2 = built2.project;
     pgImage = await ensureK8sPostgresImage();
     timings['images built'] = Date.now() - t;
     t = Date.now();
+    // Storage kept between runs, so a warm push uploads only the layers that changed (the DAGs).
+    const reg = await startRegistry(REGISTRY_USER, randomBytes(24).toString('hex'), { storageDir: path.join(CACHE_DIR, 'node-registry') });
+    registry = reg;
+    image = await pushToRegistry(built.image, reg, REGISTRY_USER);
+    image2 = await pushToRegistry(built2.image, reg, REGISTRY_USER);
+    timings['image pushed to the registry'] = Date.now() - t;
+    t = Date.now();
     cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
-    node = await startKubeTestNode(cluster, { images: [image, pgImage], startTimeoutMs: 600_000 });
+    node = await startKubeTestNode(cluster, {
+      images: [pgImage],
+      registry: { host: reg.host, username: REGISTRY_USER, passwordFile: reg.passwordFile },
+      startTimeoutMs: 600_000,
+    });
+    // containerd's store outlives a run: drop the name, so the deploy really pulls through the registry.
+    await node.forgetImages([image, image2]);
     timings['harness start (control plane + node + image import)'] = Date.now() - t;
     process.stderr.write(`# control plane ${cluster.startMs} ms, node ${node.startMs} ms ${JSON.stringify(node.startPhases)}\n`);
   });
@@ -110,7 +164,8 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       await node?.stop();
     } finally {
       await cluster?.stop();
-      if (project) await rm(project.dir, { recursive: true, force: true });
+      await registry?.stop();
+      for (const p of [project, project2]) if (p) await rm(p.dir, { recursive: true, force: true });
     }
   });
 
@@ -169,19 +224,33 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   }
 
   /** Pods, events and the node's logs: what a failure needs to be understood. */
-  async function diagnostics(): Promise<string> {
-    const pods = await c().kubectl(['-n', NS, 'get', 'pods,pvc,jobs', '-o', 'wide']);
-    const events = await c().kubectl(['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']);
+  async function diagnostics(ns = NS): Promise<string> {
+    const pods = await c().kubectl(['-n', ns, 'get', 'pods,pvc,jobs', '-o', 'wide']);
+    const events = await c().kubectl(['-n', ns, 'get', 'events', '--sort-by=.lastTimestamp']);
     const logs: string[] = [];
-    const list = await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
+    const list = await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
     for (const p of list.body.items ?? []) {
       if (p.status?.containerStatuses?.every((s) => s.ready)) continue;
       for (const s of p.status?.containerStatuses ?? []) {
-        const l = await c().request('GET', `/api/v1/namespaces/${NS}/pods/${p.metadata.name}/log?container=${s.name}&tailLines=30`);
+        const l = await c().request('GET', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}/log?container=${s.name}&tailLines=30`);
         logs.push(`--- ${p.metadata.name}/${s.name} (restarts ${s.restartCount}): ${JSON.stringify(s.state)}\n${l.text}`);
       }
     }
     return `${pods.stdout}\n${events.stdout.slice(-4000)}\n${logs.join('\n').slice(-8000)}\nkubelet:\n${node?.logTail('kubelet', 20) ?? ''}`;
+  }
+
+  /**
+   * Airflow's own long-running pods (name -> `uid restarts=N`). Task pods come and go on the executor's schedule, and a
+   * pod already being deleted is on its way out.
+   */
+  async function snapshot(): Promise<Map<string, string>> {
+    const pods = await c().request<{ items: (PodItem & { metadata: { uid: string; deletionTimestamp?: string } })[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
+    const m = new Map<string, string>();
+    for (const p of pods.body.items) {
+      if (p.status?.phase !== 'Running' || p.metadata.deletionTimestamp || p.metadata.labels?.['app.kubernetes.io/component'] === 'worker') continue;
+      m.set(p.metadata.name, `${p.metadata.uid} restarts=${(p.status.containerStatuses ?? []).map((x) => x.restartCount).join(',')}`);
+    }
+    return m;
   }
 
   it('deploy --kube-context --in-cluster-postgres runs the Jobs and every component becomes Ready through its probes', async () => {
@@ -224,6 +293,11 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
       const ready = p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
       assert.ok(ready, `pod ${p.metadata.name} Running but not Ready: ${JSON.stringify(p.status)}`);
     }
+    // The node pulled the image from the registry (nothing imported it), with the credential provider's login.
+    const pulls = await c().request<{ items: { reason: string; message: string }[] }>('GET', `/api/v1/namespaces/${NS}/events?fieldSelector=${encodeURIComponent('reason=Pulled')}`);
+    const pulled = pulls.body.items.map((e) => e.message).filter((m) => m.includes(image));
+    assert.ok(pulled.some((m) => m.startsWith('Successfully pulled image')), `no pull of ${image}: ${JSON.stringify(pulls.body.items.map((e) => e.message))}`);
+    process.stderr.write(`# pulled: ${pulled.find((m) => m.startsWith('Successfully pulled image'))}\n`);
     process.stderr.write(`# deploy to all Ready in ${timings['deploy to all Ready']} ms; running pods: ${running.map((p) => p.metadata.name).join(', ')}\n`);
   });
 
@@ -278,6 +352,73 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     assert.equal(main.securityContext?.['allowPrivilegeEscalation'], false);
     assert.deepEqual(main.securityContext?.['capabilities'], { drop: ['ALL'] });
     process.stderr.write(`# worker pod ${workerPod.metadata.name}: last phase seen ${lastPhase}; run ${runId} success in ${timings['DAG run triggered -> success']} ms\n`);
+  });
+
+  it('a task that exceeds its memory limit: logs and status say OOMKilled and the limit (512Mi)', async () => {
+    assert.ok(project);
+    const api = await airflowApi();
+    const t = Date.now();
+    const runId = await triggerDag(api, 'oom');
+    const podsPath = `/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent('dag_id=oom')}`;
+    // This host is cgroup v1: the kernel kills only the biggest process of the container (the task's), Airflow's
+    // supervisor reports the task failed and exits 0, the pod ends Succeeded (reason OOMKilled, exit code 0), and the
+    // executor deletes it at once. (On cgroup v2 nodes, e.g. EKS AL2023, the kernel kills the whole container: the
+    // pod fails with exit code 137 and the executor keeps it, delete_worker_pods_on_failure being False.) A test-only
+    // finalizer keeps the pod readable after that delete, so the CLI reads what the kubelet really reported.
+    let held = '';
+    try {
+      let state = '';
+      const deadline = Date.now() + 600_000;
+      for (;;) {
+        if (!held) {
+          const p = (await c().request<{ items: PodItem[] }>('GET', podsPath)).body.items?.[0];
+          if (p) {
+            const patch = await c().request('PATCH', `/api/v1/namespaces/${NS}/pods/${p.metadata.name}`, { metadata: { finalizers: [HOLD] } }, { contentType: 'application/merge-patch+json' });
+            assert.equal(patch.status, 200, patch.text);
+            held = p.metadata.name;
+          }
+        }
+        state = (await api<{ state: string }>('GET', `/api/v2/dags/oom/dagRuns/${encodeURIComponent(runId)}`)).body.state;
+        if (state === 'success' || state === 'failed') break;
+        if (Date.now() > deadline) assert.fail(`run ${runId} still ${state} after 600 s\n${await diagnostics()}`);
+        await new Promise((r) => setTimeout(r, held ? 1000 : 250));
+      }
+      timings['OOM run triggered -> failed'] = Date.now() - t;
+      assert.equal(state, 'failed', `the OOM run ended ${state}`);
+      assert.ok(held, 'no worker pod with label dag_id=oom was seen');
+
+      // What the real kubelet reported for the task's container (the run can fail before the container has ended).
+      type Ended = { reason?: string; exitCode?: number };
+      const ended = (p: PodItem): Ended | undefined =>
+        (p.status?.containerStatuses?.find((x) => x.name === 'base')?.state as { terminated?: Ended } | undefined)?.terminated;
+      let pod = await c().request<PodItem>('GET', `/api/v1/namespaces/${NS}/pods/${held}`);
+      for (const until = Date.now() + 120_000; !ended(pod.body) && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 1000));
+        pod = await c().request<PodItem>('GET', `/api/v1/namespaces/${NS}/pods/${held}`);
+      }
+      const terminated = ended(pod.body);
+      assert.equal(terminated?.reason, 'OOMKilled', JSON.stringify(pod.body.status));
+      process.stderr.write(`# OOM pod ${held}: phase ${pod.body.status?.phase}, base terminated ${JSON.stringify(terminated)}\n`);
+
+      const kube = ['--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test'];
+      const logs = await project.cli(['logs', ...kube, '--dag', 'oom', '--run', runId, '--task', 'eat'], 120_000);
+      assert.equal(logs.code, 0, logs.stderr);
+      // The log first (Airflow's supervisor saw its task process die by SIGKILL: exit code -9), then our reading of the pod.
+      assert.match(logs.stdout, /"event":"Workload finished".*"exit_code":-9.*"final_state":"failed"/, logs.stdout.slice(-3000));
+      assert.match(logs.stderr, new RegExp(`task pod ${held}: OOMKilled — exceeded the memory limit of 512Mi \\(container base, exit code ${terminated?.exitCode}`), logs.stderr);
+      assert.match(logs.stderr, /kubernetes\.workers\.memory/);
+
+      const status = await project.cli(['status', ...kube], 120_000);
+      assert.match(status.stdout, new RegExp(`task pod +${held} \\(oom\\.eat, run ${runId.replace(/[.+]/g, '\\$&')}, try 1\\): OOMKilled — exceeded the memory limit of 512Mi`), `${status.stdout}\n${status.stderr}`);
+      const json = await project.cli(['status', '--json', ...kube], 120_000);
+      const problems = (JSON.parse(json.stdout) as { kube: { tasks: { problems: { pod: string; dagId: string; taskId: string; kind: string; text: string }[] } } }).kube.tasks.problems;
+      const mine = problems.find((x) => x.pod === held);
+      assert.deepEqual(mine && [mine.dagId, mine.taskId, mine.kind], ['oom', 'eat', 'oom-killed'], JSON.stringify(problems));
+      timings['OOM test'] = Date.now() - t;
+      process.stderr.write(`# OOM: ${logs.stderr.split('\n').filter((l) => l.includes('OOMKilled')).join(' | ')}\n`);
+    } finally {
+      if (held) await c().request('PATCH', `/api/v1/namespaces/${NS}/pods/${held}`, { metadata: { finalizers: null } }, { contentType: 'application/merge-patch+json' });
+    }
   });
 
   it('the scheduler pod is deleted while a task pod runs: the new scheduler adopts that pod and the run succeeds', async () => {
@@ -340,17 +481,6 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
 
   it('a second deploy with the same inputs restarts no pod (same UIDs, no restarts)', async () => {
     assert.ok(project);
-    const snapshot = async (): Promise<Map<string, string>> => {
-      const pods = await c().request<{ items: (PodItem & { metadata: { uid: string } })[] }>('GET', `/api/v1/namespaces/${NS}/pods`);
-      const m = new Map<string, string>();
-      for (const p of pods.body.items) {
-        // Task pods come and go on the executor's schedule (the DAG test's worker may still be finishing): only
-        // Airflow's own long-running pods must survive a deploy untouched.
-        if (p.status?.phase !== 'Running' || p.metadata.labels?.['app.kubernetes.io/component'] === 'worker') continue;
-        m.set(p.metadata.name, `${p.metadata.uid} restarts=${(p.status.containerStatuses ?? []).map((x) => x.restartCount).join(',')}`);
-      }
-      return m;
-    };
     const before = await snapshot();
     assert.ok(before.size >= 6, JSON.stringify([...before]));
     const t = Date.now();
@@ -363,5 +493,112 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     const report = JSON.parse(r.stdout) as { changed: number; changes: { ref: string; action: string }[] };
     process.stderr.write(`# second deploy: ${report.changed} changed ${JSON.stringify(report.changes.filter((x) => x.action !== 'unchanged'))}\n`);
     assert.deepEqual([...(await snapshot())].sort(), [...before].sort());
+  });
+
+  it('a deploy that changes a task-pod setting (kubernetes.workers.memory) rolls only the scheduler and keeps every secret', async () => {
+    assert.ok(project);
+    const secrets = async (): Promise<Map<string, string>> => {
+      const list = await c().request<{ items: { metadata: { name: string }; data?: Record<string, string> }[] }>('GET', `/api/v1/namespaces/${NS}/secrets`);
+      return new Map(list.body.items.map((x) => [x.metadata.name, JSON.stringify(x.data ?? {})]));
+    };
+    const podsBefore = await snapshot();
+    const secretsBefore = await secrets();
+    assert.ok(secretsBefore.has('airflow-secrets'), JSON.stringify([...secretsBefore.keys()]));
+    // Only the executor's pod template uses it; the scheduler mounts that template, nothing else does.
+    await appendFile(path.join(project.dir, 'airflow-aws.yaml'), 'kubernetes:\n  workers:\n    memory: 768Mi\n');
+    const t = Date.now();
+    const r = await project.cli(
+      ['deploy', '--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test', '--in-cluster-postgres', '--postgres-image', pgImage, '--image', image, '--timeout', '900', '--json'],
+      1_200_000,
+    );
+    timings['deploy with a task-pod setting changed'] = Date.now() - t;
+    if (r.code !== 0) assert.fail(`deploy exited ${r.code}:\n${r.stderr.slice(-4000)}\n${await diagnostics()}`);
+    const report = JSON.parse(r.stdout) as { changed: number; changes: { ref: string; action: string }[] };
+    const changed = report.changes.filter((x) => x.action !== 'unchanged');
+    process.stderr.write(`# deploy with workers.memory 768Mi: ${report.changed} changed ${JSON.stringify(changed)}\n`);
+
+    const podsAfter = await snapshot();
+    const isScheduler = (name: string): boolean => name.startsWith('airflow-scheduler-');
+    const others = (m: Map<string, string>): string[] => [...m].filter(([name]) => !isScheduler(name)).map(([n, v]) => `${n} ${v}`).sort();
+    // Every other pod is the same pod, never restarted; the scheduler pod is a new one.
+    assert.deepEqual(others(podsAfter), others(podsBefore));
+    const schedulers = (m: Map<string, string>): string[] => [...m].filter(([name]) => isScheduler(name)).map(([, v]) => v.split(' ')[0] ?? '');
+    const [oldUid] = schedulers(podsBefore);
+    const [newUid, ...extra] = schedulers(podsAfter);
+    assert.ok(oldUid && newUid && extra.length === 0, `schedulers before ${JSON.stringify([...podsBefore])} after ${JSON.stringify([...podsAfter])}`);
+    assert.notEqual(newUid, oldUid, 'the scheduler pod was not replaced');
+    assert.deepEqual([...(await secrets())].sort(), [...secretsBefore].sort(), 'a secret value changed');
+    const tpl = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/configmaps/airflow-pod-template`);
+    assert.match(tpl.body.data['pod_template_file.yaml'] ?? '', /memory: 768Mi/);
+  });
+
+  it(`the 2.x line (Airflow ${AIRFLOW2}) deploys to the same cluster and runs the example DAG in a worker pod`, async () => {
+    assert.ok(project2);
+    const NS2 = 'airflow2';
+    // The 2-core node has room for one Airflow: the 3.x deployment goes (its namespace with it) while 2.x deploys.
+    const gone = await c().request('DELETE', `/api/v1/namespaces/${NS}`);
+    assert.ok(gone.status === 200 || gone.status === 202, gone.text);
+    await appendFile(path.join(project2.dir, 'airflow-aws.yaml'), `kubernetes:\n  namespace: ${NS2}\n`);
+    let t = Date.now();
+    const r = await project2.cli(
+      ['deploy', '--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test', '--in-cluster-postgres', '--postgres-image', pgImage, '--image', image2, '--timeout', '1200', '--json'],
+      1_800_000,
+    );
+    timings['2.x deploy to all Ready'] = Date.now() - t;
+    if (r.code !== 0) assert.fail(`2.x deploy exited ${r.code}:\n${r.stderr.slice(-6000)}\n${await diagnostics(NS2)}`);
+    const deps = await c().request<{ items: Workload[] }>('GET', `/apis/apps/v1/namespaces/${NS2}/deployments`);
+    assert.deepEqual(deps.body.items.map((d) => d.metadata.name).sort(), ['airflow-scheduler', 'airflow-triggerer', 'airflow-webserver']);
+    for (const d of deps.body.items) assert.equal(d.status?.readyReplicas, d.spec?.replicas, `Deployment ${d.metadata.name}: ${JSON.stringify(d.status)}`);
+
+    // Airflow 2's REST API takes session logins only (no basic_auth backend is configured), so the Airflow CLI in the
+    // scheduler pod unpauses and triggers the DAG, as an operator would.
+    const scheduler = (await c().request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS2}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/component=scheduler')}`)).body.items.find(
+      (p) => p.status?.phase === 'Running',
+    );
+    assert.ok(scheduler, 'no Running 2.x scheduler pod');
+    const airflow = (args: string[]) => c().kubectl(['-n', NS2, 'exec', scheduler.metadata.name, '-c', 'scheduler', '--', 'airflow', ...args], { timeoutMs: 240_000 });
+    t = Date.now();
+    let unpause = await airflow(['dags', 'unpause', 'hello']);
+    for (const until = Date.now() + 300_000; unpause.code !== 0 && Date.now() < until; ) {
+      await new Promise((res) => setTimeout(res, 5000));
+      unpause = await airflow(['dags', 'unpause', 'hello']);
+    }
+    assert.equal(unpause.code, 0, `${unpause.stdout}\n${unpause.stderr}`);
+    const trig = await airflow(['dags', 'trigger', 'hello']);
+    assert.equal(trig.code, 0, `${trig.stdout}\n${trig.stderr}`);
+
+    // Task pods live seconds: look for them every second while the run goes on.
+    let workerPod: PodItem | undefined;
+    const watch = setInterval(() => {
+      if (workerPod) return;
+      c()
+        .request<{ items: PodItem[] }>('GET', `/api/v1/namespaces/${NS2}/pods?labelSelector=${encodeURIComponent('dag_id=hello')}`)
+        .then((res) => (workerPod ??= res.body.items?.[0]))
+        .catch(() => undefined);
+    }, 1000);
+    let state = '';
+    try {
+      const deadline = Date.now() + 900_000;
+      for (;;) {
+        const runs = await airflow(['dags', 'list-runs', '-d', 'hello', '-o', 'json']);
+        // Airflow's log lines (`[2026-…] {…} INFO - …`, coloured) share stdout with the JSON (one line, maybe
+        // coloured too): drop the colour codes, then take the line that is the array.
+        const plain = runs.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+        const json = plain.split('\n').find((l) => /^\s*\[(\{|\s*\])/.test(l));
+        state = runs.code === 0 && json ? ((JSON.parse(json) as { state: string }[])[0]?.state ?? '') : '';
+        if (state === 'success' || state === 'failed') break;
+        if (Date.now() > deadline) assert.fail(`2.x run still ${state} after 900 s: ${runs.stdout}\n${runs.stderr}\n${await diagnostics(NS2)}`);
+        await new Promise((res) => setTimeout(res, 3000));
+      }
+    } finally {
+      clearInterval(watch);
+    }
+    timings['2.x DAG run triggered -> success'] = Date.now() - t;
+    if (state !== 'success') assert.fail(`2.x run ${state}\n${await diagnostics(NS2)}`);
+    assert.ok(workerPod, 'no 2.x worker pod with label dag_id=hello was seen while the run went on');
+    assert.equal(workerPod.metadata.labels?.['app.kubernetes.io/component'], 'worker', JSON.stringify(workerPod.metadata.labels));
+    assert.equal(workerPod.spec?.serviceAccountName, 'airflow-worker');
+    assert.equal(workerPod.spec?.containers.find((x) => x.name === 'base')?.image, image2);
+    process.stderr.write(`# 2.x: deploy ${timings['2.x deploy to all Ready']} ms, run success in ${timings['2.x DAG run triggered -> success']} ms, worker pod ${workerPod.metadata.name}\n`);
   });
 });

@@ -8,7 +8,7 @@
  * One image is built and shared by every test in this file (the first build takes ~2 minutes).
  */
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -71,6 +71,46 @@ describe(`the Airflow ${AIRFLOW} image (real Docker engine)`, { timeout: 2_400_0
     const again = await buildImage(project, ['--wheelhouse', wheelhouse, '--base-image', TEST_BASE_IMAGE]);
     assert.equal(again.built, false);
     assert.equal(again.image, built.image);
+  });
+
+  it('rebuilds only the runtime image after a DAG edit: same builder image, a context without lock or wheelhouse', async () => {
+    const dag = path.join(project.dir, 'dags', 'hello.py');
+    const original = await readFile(dag, 'utf8');
+    try {
+      await writeFile(dag, `${original}\n# edited\n`);
+      const r = await project.cli(['image', 'build', '--json', '--verbose', '--wheelhouse', wheelhouse, '--base-image', TEST_BASE_IMAGE], 600_000);
+      assert.equal(r.code, 0, r.stderr.slice(-3000));
+      const edited = JSON.parse(r.stdout) as BuildResult;
+      assert.equal(edited.built, true);
+      assert.notEqual(edited.image, built.image);
+      assert.equal(edited.builderBuilt, false);
+      assert.equal(edited.builderImage, built.builderImage);
+      // The legacy builder reports each context it sends: one build, a few kB (the wheelhouse is ~110 MB).
+      const sent = [...r.stderr.matchAll(/Sending build context to Docker daemon\s+([\d.]+)([kMG]B)/g)];
+      assert.equal(sent.length, 1, r.stderr.slice(-3000));
+      assert.equal(sent[0]![2], 'kB', `context sent: ${sent[0]![1]}${sent[0]![2]}`);
+      assert.ok(!/requirements\.lock|wheels/.test(docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', edited.image]).stdout));
+      docker(['image', 'rm', edited.image]);
+    } finally {
+      await writeFile(dag, original);
+    }
+  });
+
+  it('ships the virtualenv without package tests, type stubs or C sources, with bytecode and loadable extensions', () => {
+    const script = [
+      'site=$(python -c "import sysconfig; print(sysconfig.get_paths()[\'purelib\'])")',
+      'find "$site" -mindepth 2 -type d -name tests | wc -l',
+      'find "$site" \\( -name "*.pyi" -o -name "*.pyx" -o -name "*.c" \\) | wc -l',
+      'find "$site/airflow" -name "*.pyc" | wc -l',
+      'python -c "import uvloop, asyncpg, yaml._yaml, cryptography.hazmat.bindings._rust, psycopg2; print(\'ok\')"',
+    ].join('; ');
+    const r = docker(['run', '--rm', built.image, 'bash', '-c', script]);
+    assert.equal(r.status, 0, r.stderr);
+    const [tests, sources, pyc, imports] = r.stdout.trim().split('\n');
+    assert.equal(tests, '0');
+    assert.equal(sources, '0');
+    assert.ok(Number(pyc) > 1000, `airflow bytecode files: ${pyc}`);
+    assert.equal(imports, 'ok');
   });
 
   it('starts `airflow api-server` for the api-server command on Airflow 3', () => {

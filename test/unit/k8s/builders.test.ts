@@ -222,6 +222,14 @@ describe('secrets in manifests', () => {
     assert.notEqual(sum(base, 'airflow-aws/checksum-config'), sum({ ...base, baseUrl: 'https://airflow.example.com' }, 'airflow-aws/checksum-config'));
     assert.equal(sum(base, 'airflow-aws/checksum-config'), sum(inputs(config()), 'airflow-aws/checksum-config'));
   });
+  it('a task-pod setting (kubernetes.workers.memory) changes only the scheduler\'s pod template', () => {
+    const templates = (i: ReturnType<typeof inputs>) =>
+      new Map(ofKind(buildApp(i), 'Deployment').map((d) => [d.metadata.name, JSON.stringify((d as V1Deployment).spec!.template)]));
+    const before = templates(inputs(config()));
+    const after = templates(inputs(config({ kubernetes: { workers: { memory: '768Mi' } } })));
+    const changed = [...before].filter(([name, t]) => after.get(name) !== t).map(([name]) => name);
+    assert.deepEqual(changed, ['airflow-scheduler']);
+  });
   it('names Jobs by a hash of their spec, so a new image means a new migration Job', () => {
     const jobName = (image: string) => ofKind(buildApp(inputs(config(), { image })), 'Job').map((j) => j.metadata.name);
     assert.deepEqual(jobName('a:1'), jobName('a:1'));
@@ -231,6 +239,20 @@ describe('secrets in manifests', () => {
     const url = metadataConnection(inputs(config()), 'p@ss/w:rd^=');
     assert.ok(url.startsWith('postgresql+psycopg2://airflow_app:p%40ss%2Fw%3Ard%5E%3D@db.example.internal:5432/airflow?'));
     assert.ok(url.endsWith('?sslmode=require'));
+  });
+});
+
+describe('rollout strategy', () => {
+  const strategies = (extra: Record<string, unknown>) =>
+    Object.fromEntries(ofKind(buildApp(inputs(config(extra))), 'Deployment').map((d) => [d.metadata.name, (d as V1Deployment).spec!.strategy!.rollingUpdate]));
+  it('surges one pod for several replicas and replaces a single replica in place (no spare room needed)', () => {
+    assert.deepEqual(strategies({}), {
+      'airflow-api-server': { maxUnavailable: 0, maxSurge: 1 },
+      'airflow-scheduler': { maxUnavailable: 1, maxSurge: 0 },
+      'airflow-dag-processor': { maxUnavailable: 1, maxSurge: 0 },
+      'airflow-triggerer': { maxUnavailable: 1, maxSurge: 0 },
+    });
+    assert.deepEqual(strategies({ kubernetes: { scheduler: { replicas: 2 } } })['airflow-scheduler'], { maxUnavailable: 0, maxSurge: 1 });
   });
 });
 
