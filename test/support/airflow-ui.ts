@@ -1,10 +1,13 @@
 /**
  * Drives Airflow 3's web UI in a real browser the way a person does. The UI is a React single-page app: a load
  * event only means the empty shell arrived, so every step waits for content the app renders from API answers.
- * Login is per auth method (FAB's database form here; an SSO flow ends the same way), and each ends in `waitForHome`.
+ * Login is per auth method (FAB's database form, or SSO through FAB's OAuth login page), and each ends in `waitForHome`.
  */
 import type { Locator, Page } from 'playwright-core';
 import { redactText } from '../../src/adapters/proc/run-process.js';
+
+/** Generous per-step bound: the app's first render fetches its bundle and API answers on a loaded two-core machine. */
+export const UI_STEP_TIMEOUT_MS = 60_000;
 
 export interface UiCredentials {
   readonly username: string;
@@ -51,13 +54,35 @@ export async function loginWithFab(page: Page, baseUrl: string, credentials: UiC
     await page.getByLabel('Username').fill(credentials.username);
     await page.getByLabel('Password').fill(credentials.password);
     await page.getByRole('button', { name: 'Sign In' }).click();
-    const refused = page.getByText('Invalid login', { exact: false });
-    await homeHealthPanel(page).or(refused).first().waitFor();
-    if (await refused.isVisible()) throw new Error(`FAB refused the login of user ${credentials.username}: "Invalid login" on ${page.url()}`);
-    await waitForHome(page);
+    await waitForHomeOrRefusal(page, `user ${credentials.username}`);
   } catch (err) {
     throw redacted(err, credentials.password);
   }
+}
+
+/**
+ * Signs in through FAB's OAuth login page (`auth.oidc`): opens the UI signed out, clicks FAB's "Sign In with
+ * <provider>" button, lets `signInAtProvider` get through the provider's own pages (login, consent), and returns on
+ * the rendered home page. Throws, naming `who`, when FAB sends the browser back to its login page with a refusal
+ * (a user without a role: "Invalid login"; a failed token exchange: "The request to sign in was denied").
+ */
+export async function loginWithSso(page: Page, baseUrl: string, provider: string, who: string, signInAtProvider: (page: Page) => Promise<void>): Promise<void> {
+  await page.goto(new URL('/', baseUrl).href);
+  await page.waitForURL(/\/auth\/login\//);
+  // FAB's login_oauth.html: one `<a id="btn-signin-<name>">` per provider, whose click handler goes to /auth/login/<name>.
+  await page.getByText(`Sign In with ${provider}`, { exact: true }).click();
+  await signInAtProvider(page);
+  await waitForHomeOrRefusal(page, who);
+}
+
+/** Waits for the home page or for FAB's refusal message (then throws naming `who` and the URL). */
+async function waitForHomeOrRefusal(page: Page, who: string): Promise<void> {
+  const refusal = /Invalid login|The request to sign in was denied/;
+  const refused = page.getByText(refusal);
+  await homeHealthPanel(page).or(refused).first().waitFor();
+  // The flash's text also holds its close button's "×": name the message only.
+  if (await refused.isVisible()) throw new Error(`FAB refused the login of ${who}: "${refusal.exec((await refused.first().textContent()) ?? '')?.[0]}" on ${page.url()}`);
+  await waitForHome(page);
 }
 
 /** After any login: the home page shows its navigation and the health panel filled from the API. */

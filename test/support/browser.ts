@@ -3,11 +3,14 @@
  * browser of its own (nothing is downloaded); it drives the system binary that scripts/testbed/setup.sh installs.
  * Screenshots go to test-artifacts/ at the repository root (git-ignored), one folder per test file.
  */
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from './cli.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Where Debian's `chromium` package puts the browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -39,4 +42,12 @@ export async function screenshot(page: Page, dir: string, name: string): Promise
   const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** A screenshot that shows something: a PNG, and larger than an all-blank page compresses to. */
+export async function assertScreenshot(file: string): Promise<void> {
+  const bytes = await readFile(file);
+  assert.ok(bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${file} is not a PNG`);
+  // An all-blank page compresses to a few hundred bytes; a rendered one is tens of KiB.
+  assert.ok(bytes.length > 10_000, `${file} is only ${bytes.length} bytes: a blank page?`);
 }

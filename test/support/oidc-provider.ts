@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import type { Page } from 'playwright-core';
 
 export interface OidcAccount {
   readonly groups: readonly string[];
@@ -68,4 +69,27 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<OidcPro
     logins,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface DevSignInOptions {
+  /** Runs while the provider's empty login form is shown, before anything is typed (e.g. a screenshot). */
+  readonly onLoginForm?: (page: Page) => Promise<void>;
+}
+
+/**
+ * In a real browser, gets through the provider's development pages as a person would: types `login` (and a password,
+ * which devInteractions accepts whatever it is) into the login form, then confirms the consent page. A fresh browser
+ * context has no provider session, so both pages come every time. Returns once the browser has left the provider.
+ */
+export async function signInAtDevProvider(page: Page, issuer: string, login: string, opts: DevSignInOptions = {}): Promise<void> {
+  const origin = new URL(issuer).origin;
+  await page.waitForURL((u) => u.origin === origin && u.pathname.startsWith('/interaction/'));
+  const loginField = page.getByPlaceholder('Enter any login');
+  await loginField.waitFor();
+  await opts.onLoginForm?.(page);
+  await loginField.fill(login);
+  await page.getByPlaceholder('and password').fill('any-password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL((u) => u.origin !== origin);
 }

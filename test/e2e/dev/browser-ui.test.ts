@@ -6,29 +6,18 @@
  * test-artifacts/dev-browser-ui/ (their paths are printed).
  */
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../../../src/adapters/fs/dev-state.js';
-import { loginWithFab, openDagList } from '../../support/airflow-ui.js';
-import { artifactsDir, launchChromium, requireChromium, screenshot } from '../../support/browser.js';
+import { loginWithFab, openDagList, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
+import { artifactsDir, assertScreenshot, launchChromium, requireChromium, screenshot } from '../../support/browser.js';
 import { createDevProject, waitFor, type DevProject } from '../../support/dev-project.js';
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-// Generous per-step bound: the app's first render fetches its bundle and API answers on a loaded two-core machine.
-const UI_STEP_TIMEOUT_MS = 60_000;
 
 let project: DevProject | undefined;
 let browser: Browser | undefined;
 let baseUrl = '';
 let shots = '';
-
-async function assertPng(file: string): Promise<void> {
-  const bytes = await readFile(file);
-  assert.ok(bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${file} is not a PNG`);
-  // An all-blank page compresses to a few hundred bytes; a rendered one is tens of KiB.
-  assert.ok(bytes.length > 10_000, `${file} is only ${bytes.length} bytes: a blank page?`);
-}
 
 describe('the Airflow UI in a real browser (dev native mode, FAB login)', { timeout: 3_600_000 }, () => {
   before(async () => {
@@ -74,7 +63,7 @@ describe('the Airflow UI in a real browser (dev native mode, FAB login)', { time
     }
 
     for (const file of [login, home, dagList]) {
-      await assertPng(file);
+      await assertScreenshot(file);
       t.diagnostic(`screenshot: ${file}`);
     }
   });

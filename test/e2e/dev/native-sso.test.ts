@@ -3,7 +3,9 @@
  * client secret from its Secrets Manager ARN (moto, through --secrets-endpoint), and real Airflow signs people in
  * through a real OpenID provider (npm oidc-provider) started here. A scripted browser (fetch + our cookie jar)
  * follows the redirects, posts the provider's login and consent forms, and comes back through
- * /auth/oauth-authorized/oidc. One project, restarted between phases: the config's defaultRole changes, then the
+ * /auth/oauth-authorized/oidc. Headless chromium (playwright-core) does the same as a person: FAB's "Sign In with
+ * oidc", the provider's login and consent pages, then Airflow's home page and DAG list; screenshots are kept under
+ * test-artifacts/dev-native-sso/. One project, restarted between phases: the config's defaultRole changes, then the
  * stored client secret.
  */
 import assert from 'node:assert/strict';
@@ -12,10 +14,14 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Browser } from 'playwright-core';
+import { OIDC_PROVIDER } from '../../../src/airflow/fab-oidc.js';
+import { loginWithSso, openDagList, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
+import { artifactsDir, assertScreenshot, launchChromium, requireChromium, screenshot } from '../../support/browser.js';
 import { runCli } from '../../support/cli.js';
-import { createDevProject, type DevProject } from '../../support/dev-project.js';
+import { createDevProject, waitFor, type DevProject } from '../../support/dev-project.js';
 import { freePort, startMoto, type MotoServer } from '../../support/moto.js';
-import { startOidcProvider, type OidcProviderServer } from '../../support/oidc-provider.js';
+import { signInAtDevProvider, startOidcProvider, type OidcProviderServer } from '../../support/oidc-provider.js';
 import { ssoLogin, type SsoLoginResult } from '../../support/sso-login.js';
 
 const CLIENT_ID = 'airflow-e2e';
@@ -25,9 +31,14 @@ const clientSecret = `cs-${randomBytes(18).toString('base64url')}`;
 let moto: MotoServer;
 let provider: OidcProviderServer;
 let project: DevProject;
+let browser: Browser | undefined;
+let shots = '';
 let secretArn = '';
 let port = 0;
 const base = () => `http://127.0.0.1:${port}`;
+// What `dev up` announces and a person opens. The UI sends a visitor without a session to the login URL under
+// `[api] base_url`, which dev sets to this host, so a browser's redirect URI names localhost whatever it opened.
+const uiBase = () => `http://localhost:${port}`;
 
 function ssoYaml(defaultRole?: string): string {
   return [
@@ -101,6 +112,9 @@ const trail = (l: SsoLoginResult) => l.hops.map((h) => `${h.method} ${new URL(h.
 
 describe('SSO through a real OpenID provider into real Airflow (dev native)', { timeout: 3_600_000 }, () => {
   before(async () => {
+    // Before the minutes Airflow takes to start: a missing browser fails at once and names the setup command.
+    requireChromium();
+    shots = await artifactsDir('dev-native-sso');
     moto = await startMoto();
     const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     secretArn = (await sm.send(new CreateSecretCommand({ Name: `airflow-oidc-${randomBytes(4).toString('hex')}`, SecretString: clientSecret }))).ARN!;
@@ -109,7 +123,7 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
     provider = await startOidcProvider({
       clientId: CLIENT_ID,
       clientSecret,
-      redirectUris: [`${base()}/auth/oauth-authorized/oidc`],
+      redirectUris: [`${base()}/auth/oauth-authorized/oidc`, `${uiBase()}/auth/oauth-authorized/oidc`],
       accounts: {
         alice: { groups: ['airflow-admins', 'unrelated'], email: 'alice@example.com', givenName: 'Alice' },
         bob: { groups: ['data-team'], email: 'bob@example.com', givenName: 'Bob' },
@@ -117,9 +131,11 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
     });
     project = await createDevProject({ name: 'devsso', auth: 'fab', dags: [], extraConfig: ssoYaml() });
     await up();
+    browser = await launchChromium();
   });
 
   after(async () => {
+    await browser?.close();
     if (project) {
       await project.cli(['dev', 'down', '--purge'], 180_000);
       await rm(project.dir, { recursive: true, force: true });
@@ -137,6 +153,40 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
     // The session acts with that role: DAGs (any role) and the user list (Admin only).
     assert.equal(await withSession(login, '/api/v2/dags'), 200);
     assert.equal(await withSession(login, '/auth/fab/v1/users'), 200);
+  });
+
+  it('signs alice in through the provider in a real browser, onto the home page with live data and example_pipeline in the DAG list', { timeout: 600_000 }, async (t) => {
+    // The list is fetched once per visit, so the DAG must be parsed before the browser looks.
+    const api = await project.api();
+    await waitFor('example_pipeline to be parsed', async () => (await api.getDag('example_pipeline')) !== undefined, 300_000);
+    const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(UI_STEP_TIMEOUT_MS);
+    let providerLogin = '';
+    let home = '';
+    let dagList = '';
+    try {
+      await loginWithSso(page, uiBase(), OIDC_PROVIDER, 'alice', (p) =>
+        signInAtDevProvider(p, provider.issuer, 'alice', {
+          onLoginForm: async (form) => {
+            providerLogin = await screenshot(form, shots, 'provider-login');
+          },
+        }),
+      );
+      home = await screenshot(page, shots, 'home');
+      const links = await openDagList(page, 'example_pipeline');
+      assert.ok((await links.count()) >= 1, 'example_pipeline is not linked from the DAG list');
+      dagList = await screenshot(page, shots, 'dag-list');
+    } catch (err) {
+      // What the browser showed when a step gave up is the first thing to look at.
+      t.diagnostic(`failed on ${page.url()}; screenshot: ${await screenshot(page, shots, 'failure')}`);
+      throw err;
+    } finally {
+      await page.context().close();
+    }
+    for (const file of [providerLogin, home, dagList]) {
+      await assertScreenshot(file);
+      t.diagnostic(`screenshot: ${file}`);
+    }
   });
 
   it('refuses bob, who is in no mapped group, when there is no default role', async () => {
