@@ -1,6 +1,6 @@
 /**
- * Just enough of a Kubernetes API server to exec into one ready pod: the Service and pod reads `pickServicePod`
- * makes, and the exec endpoint's WebSocket channel protocol (v4 or v5.channel.k8s.io; stream byte, then data;
+ * Just enough of a Kubernetes API server to exec into one pod (ready unless told otherwise): the Service and pod
+ * reads `pickServicePod` makes, and the exec endpoint's WebSocket channel protocol (v4 or v5.channel.k8s.io; stream byte, then data;
  * stdin on 0, stdout 1, stderr 2, status 3). The test harness's kube-apiserver has no kubelet, so it cannot exec;
  * this records exactly what a client sends (URL, stdin) and answers as a kubelet would. Hand-rolled RFC 6455
  * framing (unfragmented frames, which is what client-node sends) to avoid a test-only dependency.
@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface ExecCall {
   readonly path: string;
   readonly query: URLSearchParams;
-  /** Everything received on stdin (channel 0) up to and including the first newline. */
+  /** Everything received on stdin (channel 0) up to and including the first newline; empty with `stdin=false`. */
   readonly stdin: string;
   readonly protocol: string;
 }
@@ -42,7 +42,7 @@ const SERVICE = {
   spec: { selector: { component: 'api' }, ports: [{ name: 'api', port: 8080, targetPort: 'api' }] },
 };
 
-const POD_LIST = {
+const podList = (ready: boolean): object => ({
   apiVersion: 'v1',
   kind: 'PodList',
   metadata: {},
@@ -50,10 +50,17 @@ const POD_LIST = {
     {
       metadata: { name: FAKE_POD, namespace: NS },
       spec: { containers: [{ name: 'api-server', image: 'x', ports: [{ name: 'api', containerPort: 8080 }] }] },
-      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
     },
   ],
-};
+});
+
+export interface FakeKubeExecOptions {
+  /** The channel protocol the server picks. @default 'v4.channel.k8s.io' */
+  readonly protocol?: 'v4.channel.k8s.io' | 'v5.channel.k8s.io';
+  /** Whether the one pod is Ready. @default true */
+  readonly podReady?: boolean;
+}
 
 function frame(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
@@ -97,10 +104,12 @@ function status(exitCode: number): object {
 }
 
 /**
- * Starts the fake on a loopback port. `reply` answers each exec once its stdin has a full line; `protocol` is the
- * channel protocol the server picks.
+ * Starts the fake on a loopback port. `reply` answers each exec once its stdin has a full line, or at once when the
+ * exec has no stdin (`stdin=false`).
  */
-export async function startFakeKubeExec(reply: (call: ExecCall) => ExecReply, protocol: 'v4.channel.k8s.io' | 'v5.channel.k8s.io' = 'v4.channel.k8s.io'): Promise<FakeKubeExec> {
+export async function startFakeKubeExec(reply: (call: ExecCall) => ExecReply, options: FakeKubeExecOptions = {}): Promise<FakeKubeExec> {
+  const protocol = options.protocol ?? 'v4.channel.k8s.io';
+  const POD_LIST = podList(options.podReady ?? true);
   const requests: string[] = [];
   const execs: ExecCall[] = [];
   const sockets = new Set<Socket>();
@@ -131,6 +140,17 @@ export async function startFakeKubeExec(reply: (call: ExecCall) => ExecReply, pr
     let buf: Buffer = Buffer.alloc(0);
     let stdin = '';
     let answered = false;
+    const answer = (): void => {
+      answered = true;
+      const call: ExecCall = { path: u.pathname, query: u.searchParams, stdin: stdin.includes('\n') ? stdin.slice(0, stdin.indexOf('\n') + 1) : '', protocol };
+      execs.push(call);
+      const r = reply(call);
+      if (r.stdout) socket.write(frame(0x2, Buffer.concat([Buffer.from([1]), Buffer.from(r.stdout)])));
+      if (r.stderr) socket.write(frame(0x2, Buffer.concat([Buffer.from([2]), Buffer.from(r.stderr)])));
+      socket.write(frame(0x2, Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status(r.exitCode)))])));
+      socket.end(frame(0x8, Buffer.alloc(0)));
+    };
+    if (u.searchParams.get('stdin') !== 'true') answer();
     socket.on('data', (chunk: Buffer) => {
       if (socket.writableEnded) return;
       const { frames, rest } = readFrames(Buffer.concat([buf, chunk]));
@@ -142,16 +162,7 @@ export async function startFakeKubeExec(reply: (call: ExecCall) => ExecReply, pr
         }
         if (f.payload[0] === 0) stdin += f.payload.subarray(1).toString('utf8');
       }
-      if (!answered && stdin.includes('\n')) {
-        answered = true;
-        const call: ExecCall = { path: u.pathname, query: u.searchParams, stdin: stdin.slice(0, stdin.indexOf('\n') + 1), protocol };
-        execs.push(call);
-        const r = reply(call);
-        if (r.stdout) socket.write(frame(0x2, Buffer.concat([Buffer.from([1]), Buffer.from(r.stdout)])));
-        if (r.stderr) socket.write(frame(0x2, Buffer.concat([Buffer.from([2]), Buffer.from(r.stderr)])));
-        socket.write(frame(0x2, Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status(r.exitCode)))])));
-        socket.end(frame(0x8, Buffer.alloc(0)));
-      }
+      if (!answered && stdin.includes('\n')) answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,8 @@
 /**
  * A command in a running container through the API server's exec endpoint (client-node's `Exec`, WebSocket), the
- * way `kubectl exec -i` does it, with text on its stdin: how a secret reaches a process in a pod without argv (the
- * exec URL, and so the API server's audit log, holds the command) and without a Secret object.
+ * way `kubectl exec [-i]` does it. With text on its stdin it is how a secret reaches a process in a pod without argv
+ * (the exec URL, and so the API server's audit log, holds the command) and without a Secret object; without, it
+ * runs a read-only Airflow CLI command (`dags status`).
  */
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 // Not re-exported by the package index; needed to give the handler our own streams (below).
@@ -43,8 +44,11 @@ function collector(): { stream: Writable; text: () => string } {
 }
 
 export interface ExecOptions {
-  /** Sent on stdin; the stream is left open (see below), so the program must not wait for end-of-input. */
-  readonly input: string;
+  /**
+   * Sent on stdin; the stream is left open (see below), so the program must not wait for end-of-input.
+   * @default no stdin at all (the exec request says `stdin=false`)
+   */
+  readonly input?: string;
   /** Replaced by `***` in what comes back. */
   readonly redact?: readonly string[];
   readonly signal?: AbortSignal;
@@ -57,7 +61,7 @@ export interface ExecOptions {
  * cannot half-close stdin — client-node closes the whole connection when stdin ends — so the input is written
  * and stdin is never ended: programs run this way read a line, not to EOF.
  */
-export async function execWithInput(kc: KubeConfig, target: ExecTarget, command: readonly string[], o: ExecOptions): Promise<ExecResult> {
+export async function execInPod(kc: KubeConfig, target: ExecTarget, command: readonly string[], o: ExecOptions): Promise<ExecResult> {
   const stdin = new PassThrough();
   const out = collector();
   const err = collector();
@@ -66,7 +70,7 @@ export async function execWithInput(kc: KubeConfig, target: ExecTarget, command:
   const where = `pod ${target.namespace}/${target.pod}`;
   let status: V1Status | undefined;
   const ws = await exec
-    .exec(target.namespace, target.pod, target.container, [...command], out.stream, err.stream, stdin, false, (s) => {
+    .exec(target.namespace, target.pod, target.container, [...command], out.stream, err.stream, o.input === undefined ? null : stdin, false, (s) => {
       status = s;
     })
     .catch((e: unknown) => {
@@ -76,7 +80,7 @@ export async function execWithInput(kc: KubeConfig, target: ExecTarget, command:
         cause: e,
       });
     });
-  stdin.write(o.input);
+  if (o.input !== undefined) stdin.write(o.input);
   const timeoutMs = o.timeoutMs ?? 120_000;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

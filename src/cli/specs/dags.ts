@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { KUBE_CONTEXT_OPTION, KUBECONFIG_OPTION } from '../flags.js';
 import { examples, type Runner } from '../program.js';
 
 export interface DagsDeployFlags {
@@ -8,6 +9,8 @@ export interface DagsDeployFlags {
 
 export interface DagsStatusFlags {
   readonly local: boolean;
+  readonly kubeContext?: string;
+  readonly kubeconfig?: string;
   readonly json: boolean;
 }
 
@@ -27,9 +30,13 @@ export function registerDagsCommands(program: Command, run: Runner): void {
 
   dags
     .command('status')
-    .description('the live bundle version (content hash, time, uploader) and the import errors Airflow reports, as FILE:LINE: message')
-    .option('--local', 'read import errors from the local Airflow (`dev up --dags s3`) instead of leaving them out', false)
+    .description(
+      'the live bundle version (content hash, time, uploader) and the import errors Airflow reports, as FILE:LINE: message — read with `airflow dags list-import-errors` in a ready api-server pod of the cluster; when none answers, the bucket part is still shown with the reason',
+    )
+    .option('--local', 'read import errors from the local Airflow (`dev up --dags s3`) instead of the cluster', false)
+    .option(...KUBE_CONTEXT_OPTION)
+    .option(...KUBECONFIG_OPTION)
     .option('--json', 'print as JSON', false)
-    .addHelpText('after', examples('airflow-aws dags status', 'airflow-aws dags status --local --json'))
+    .addHelpText('after', examples('airflow-aws dags status', 'airflow-aws dags status --kube-context minikube', 'airflow-aws dags status --local --json'))
     .action(async (o: DagsStatusFlags) => run(o.json, async (ctx) => (await import('../commands/dags-status.js')).dagsStatusCommand(ctx, o)));
 }

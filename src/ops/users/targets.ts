@@ -7,22 +7,16 @@ import path from 'node:path';
 import type { KubeClient } from '../../adapters/kube/client.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
 import { VENV } from '../../image/plan.js';
-import { NAMES } from '../../k8s/labels.js';
 import { UserError } from '../../errors/user-error.js';
+import { apiComponent, apiServerExecTarget } from '../airflow-pod.js';
 import type { AirflowPython } from './index.js';
 
-/** The container running the UI/API: named after its component (src/k8s/workloads.ts). */
-const apiComponent = (major: 2 | 3): 'api-server' | 'webserver' => (major === 3 ? 'api-server' : 'webserver');
-
 export async function clusterPython(client: KubeClient, config: ResolvedConfig, signal: AbortSignal): Promise<AirflowPython> {
-  const { pickServicePod } = await import('../../adapters/kube/port-forward.js');
-  const { execWithInput } = await import('../../adapters/kube/exec.js');
-  const namespace = config.kubernetes.namespace;
-  const { pod } = await pickServicePod(client, namespace, NAMES.uiService);
-  const container = apiComponent(config.airflowMajor);
+  const { execInPod } = await import('../../adapters/kube/exec.js');
+  const target = await apiServerExecTarget(client, config);
   return {
-    where: `pod ${namespace}/${pod}`,
-    run: (script, stdin, redact) => execWithInput(client.kubeConfig, { namespace, pod, container }, [`${VENV}/bin/python`, '-c', script], { input: stdin, redact, signal }),
+    where: `pod ${target.namespace}/${target.pod}`,
+    run: (script, stdin, redact) => execInPod(client.kubeConfig, target, [`${VENV}/bin/python`, '-c', script], { input: stdin, redact, signal }),
   };
 }
 

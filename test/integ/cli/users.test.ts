@@ -21,7 +21,7 @@ let next: (call: ExecCall) => ExecReply = () => ({ exitCode: 0 });
 const fakes: FakeKubeExec[] = [];
 
 async function fake(protocol?: 'v4.channel.k8s.io' | 'v5.channel.k8s.io'): Promise<{ fake: FakeKubeExec; kubeconfig: string }> {
-  const f = await startFakeKubeExec((c) => next(c), protocol);
+  const f = await startFakeKubeExec((c) => next(c), protocol ? { protocol } : {});
   fakes.push(f);
   const kubeconfig = path.join(dir, `kubeconfig-${fakes.length}.yaml`);
   writeFileSync(kubeconfig, f.kubeconfigYaml());
