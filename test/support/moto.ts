@@ -6,6 +6,8 @@
  * relies on (termination protection, failed creates ending in ROLLBACK_COMPLETE, EKS/Secrets Manager resources
  * through moto's own backends); that file lists each one and why.
  */
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -112,4 +114,38 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
     },
   };
+}
+
+const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/**
+ * A stack named `name` holding only a bucket, with the `BucketName` output `dags deploy` and `dags status` read: the
+ * part of `up` the DAG commands need, without a cluster. Returns the bucket's name.
+ */
+export async function createBucketStack(m: MotoServer, name: string): Promise<string> {
+  const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: m.endpoint, credentials: MOTO_CREDENTIALS });
+  try {
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: name,
+        TemplateBody: JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket' } }, Outputs: { BucketName: { Value: { Ref: 'Bucket' } } } }),
+      }),
+    );
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    const v = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'BucketName')?.OutputValue;
+    if (!v) throw new Error('the stack has no BucketName output');
+    return v;
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/** The keys in `bucket`, sorted (one page: the tests' buckets are small). */
+export async function bucketKeys(m: MotoServer, bucket: string): Promise<string[]> {
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: m.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
+  try {
+    return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    s3.destroy();
+  }
 }

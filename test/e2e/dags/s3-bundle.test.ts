@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { appendFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createDevProject, waitFor, type DevProject } from '../../support/dev-project.js';
-import { freePort, startMoto, type MotoServer } from '../../support/moto.js';
+import { bucketKeys as keys, createBucketStack as createStack, freePort, startMoto, type MotoServer } from '../../support/moto.js';
 
 let moto: MotoServer;
 let project: DevProject;
@@ -155,34 +153,3 @@ describe('S3 DAG bundle with real Airflow and moto S3', { timeout: 3_600_000 }, 
     assert.ok((await api.listDagIds()).includes('example_pipeline'));
   });
 });
-
-async function createStack(m: MotoServer, name: string): Promise<string> {
-  const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: m.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  try {
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: name,
-        TemplateBody: JSON.stringify({
-          Resources: { Bucket: { Type: 'AWS::S3::Bucket' } },
-          Outputs: { BucketName: { Value: { Ref: 'Bucket' } } },
-        }),
-      }),
-    );
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
-    const v = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'BucketName')?.OutputValue;
-    if (!v) throw new Error('the stack has no BucketName output');
-    return v;
-  } finally {
-    cfn.destroy();
-  }
-}
-
-async function keys(m: MotoServer, b: string): Promise<string[]> {
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: m.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  try {
-    const r = await s3.send(new ListObjectsV2Command({ Bucket: b }));
-    return (r.Contents ?? []).map((o) => o.Key!).sort();
-  } finally {
-    s3.destroy();
-  }
-}

@@ -10,12 +10,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DeleteBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { MAX_DAG_FILE_BYTES } from '../../../src/dags/plan.js';
 import { runCli } from '../../support/cli.js';
 import { FAKE_POD, startFakeKubeExec, type ExecReply, type FakeKubeExec, type FakeKubeExecOptions } from '../../support/fake-kube-exec.js';
-import { freePort, startMoto, type MotoServer } from '../../support/moto.js';
+import { bucketKeys, createBucketStack, freePort, startMoto, type MotoServer } from '../../support/moto.js';
 
 let moto: MotoServer;
 let dir: string;
@@ -59,15 +58,7 @@ describe('dags commands against moto', { timeout: 300_000 }, () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'airflow-aws-dags-'));
     await mkdir(path.join(dir, 'dags'));
     await writeFile(path.join(dir, 'dags', 'a.py'), '# airflow dag\n');
-    const cfn = new CloudFormationClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: creds });
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: 'dagscli-airflow',
-        TemplateBody: JSON.stringify({ Resources: { Bucket: { Type: 'AWS::S3::Bucket' } }, Outputs: { BucketName: { Value: { Ref: 'Bucket' } } } }),
-      }),
-    );
-    bucket = (await cfn.send(new DescribeStacksCommand({ StackName: 'dagscli-airflow' }))).Stacks![0]!.Outputs![0]!.OutputValue!;
-    cfn.destroy();
+    bucket = await createBucketStack(moto, 'dagscli-airflow');
   });
 
   after(async () => {
@@ -94,7 +85,7 @@ describe('dags commands against moto', { timeout: 300_000 }, () => {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /1 file\(s\) in dags exceed the 5\.0 MiB limit/);
       assert.match(r.stderr, /dags\/data\/big\.csv: 5\.0 MiB/);
-      assert.deepEqual(await keys(), []);
+      assert.deepEqual(await bucketKeys(moto, bucket), []);
     } finally {
       await rm(path.dirname(big), { recursive: true });
     }
@@ -105,7 +96,7 @@ describe('dags commands against moto', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { added: string[]; version: string };
     assert.deepEqual(j.added, ['a.py']);
-    assert.deepEqual(await keys(), ['dags/s3_dags/', 'dags/s3_dags/a.py']);
+    assert.deepEqual(await bucketKeys(moto, bucket), ['dags/s3_dags/', 'dags/s3_dags/a.py']);
     const again = await cli(['dags', 'deploy']);
     assert.match(again.stdout, /^no changes \(1 file\(s\), version [0-9a-f]{12}\)$/m);
     const s = await cli(['dags', 'status']);
@@ -207,7 +198,7 @@ describe('dags commands against moto', { timeout: 300_000 }, () => {
   it('points at `airflow-aws up` when the stack\'s bucket is gone (exit 2)', async () => {
     const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: creds });
     const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: (await keys()).map((Key) => ({ Key })) } }));
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: (await bucketKeys(moto, bucket)).map((Key) => ({ Key })) } }));
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     s3.destroy();
     const r = await cli(['dags', 'deploy']);
@@ -216,12 +207,3 @@ describe('dags commands against moto', { timeout: 300_000 }, () => {
     assert.match(r.stderr, /airflow-aws up/);
   });
 });
-
-async function keys(): Promise<string[]> {
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: creds });
-  try {
-    return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
-  } finally {
-    s3.destroy();
-  }
-}
