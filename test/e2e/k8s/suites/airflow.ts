@@ -25,6 +25,7 @@ import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeTestCluster } from '../../../support/kube-cluster.js';
+import { deployedAdminPassword, deployedAirflowUrl } from '../../../support/kube-airflow.js';
 import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from '../../../support/kube-images.js';
 import type { KubeTestNode } from '../../../support/kube-node.js';
 import type { ImageProject } from '../../../support/image-project.js';
@@ -173,12 +174,8 @@ function airflowTests(harness: () => RealNode): void {
   /** The Airflow API through its ClusterIP Service (kube-proxy serves Service IPs to the node itself too), logged in as admin. */
   async function airflowApi(): Promise<ApiCall> {
     if (apiClient) return apiClient;
-    const svc = await c().request<{ spec: { clusterIP: string; ports: { port: number }[] } }>('GET', `/api/v1/namespaces/${NS}/services/airflow-api-server`);
-    assert.equal(svc.status, 200, svc.text);
-    const base = `http://${svc.body.spec.clusterIP}:${svc.body.spec.ports[0]?.port ?? 8080}`;
-    const secret = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/secrets/airflow-secrets`);
-    const password = Buffer.from(secret.body.data['admin-password'] ?? '', 'base64').toString('utf8');
-    assert.ok(password, 'no admin-password in Secret airflow-secrets');
+    const base = await deployedAirflowUrl(c(), NS);
+    const password = await deployedAdminPassword(c(), NS);
     let token = '';
     const api: ApiCall = async <T>(method: string, url: string, body?: unknown) => {
       const res = await fetch(`${base}${url}`, {
