@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { freePort } from '../src/adapters/fs/dev-state.js';
 import { DEV_DAG_REFRESH_SECONDS } from '../src/dev/airflow-env.js';
 import { buildProjectImage, ensurePostgresImage } from '../test/support/dev-docker.js';
-import { createDevProject, waitFor, type DevProject } from '../test/support/dev-project.js';
+import { createDevProject, dagSource, waitFor, type DevProject } from '../test/support/dev-project.js';
 import { median, timeCommand } from './measure.js';
 
 const SAMPLES = 3;
@@ -29,23 +29,6 @@ async function timeUp(project: DevProject, args: readonly string[]): Promise<num
 async function down(project: DevProject): Promise<void> {
   const r = await project.cli(['dev', 'down'], 300_000);
   if (r.code !== 0) throw new Error(`dev down failed:\n${r.stderr}`);
-}
-
-function dagSource(dagId: string, description: string): string {
-  return [
-    'import pendulum',
-    'from airflow.sdk import dag, task',
-    '',
-    `@dag(dag_id=${JSON.stringify(dagId)}, description=${JSON.stringify(description)}, schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"))`,
-    'def d():',
-    '    @task',
-    '    def t():',
-    '        pass',
-    '    t()',
-    '',
-    'd()',
-    '',
-  ].join('\n');
 }
 
 async function editLatency(project: DevProject): Promise<{ newFile: number; edit: number }> {

@@ -84,6 +84,30 @@ export async function createDevProject(
   return project;
 }
 
+/**
+ * A one-task DAG file whose description a test or bench edits. Its import line names "airflow" and "dag", so
+ * Airflow's safe mode parses it.
+ */
+export function dagSource(dagId: string, description: string): string {
+  return [
+    'import pendulum',
+    'from airflow.sdk import dag, task',
+    '',
+    '',
+    `@dag(dag_id=${JSON.stringify(dagId)}, description=${JSON.stringify(description)}, schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"))`,
+    'def d():',
+    '    @task',
+    '    def t() -> None:',
+    '        pass',
+    '',
+    '    t()',
+    '',
+    '',
+    'd()',
+    '',
+  ].join('\n');
+}
+
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -5,35 +5,19 @@
  * shows up within 60 s, a deleted DAG goes, a syntax error is reported as file:line.
  */
 import assert from 'node:assert/strict';
-import { appendFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createDevProject, waitFor, type DevProject } from '../../support/dev-project.js';
-import { bucketKeys as keys, createBucketStack as createStack, freePort, startMoto, type MotoServer } from '../../support/moto.js';
+import { dagSource, waitFor, type DevProject } from '../../support/dev-project.js';
+import { bucketKeys as keys, createBucketStack as createStack, startMoto, type MotoServer } from '../../support/moto.js';
+import { createS3BundleProject, upWithS3Bundle } from '../../support/s3-bundle.js';
 
 let moto: MotoServer;
 let project: DevProject;
 let bucket: string;
 
-const probe = (description: string) =>
-  [
-    '"""A DAG whose description the test edits."""',
-    'import pendulum',
-    'from airflow.sdk import dag, task',
-    '',
-    '',
-    `@dag(dag_id="bundle_probe", description="${description}", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"))`,
-    'def bundle_probe():',
-    '    @task',
-    '    def noop() -> None:',
-    '        pass',
-    '',
-    '    noop()',
-    '',
-    '',
-    'bundle_probe()',
-    '',
-  ].join('\n');
+/** The DAG whose description the test edits. */
+const probe = (description: string) => dagSource('bundle_probe', description);
 
 // Mentions "airflow" and "dag" so safe mode parses it; the syntax error is on line 4.
 const SYNTAX_ERROR = ['"""airflow dag with a syntax error."""', 'from airflow.sdk import dag', '', 'def broken(:', '    pass', ''].join('\n');
@@ -41,9 +25,7 @@ const SYNTAX_ERROR = ['"""airflow dag with a syntax error."""', 'from airflow.sd
 describe('S3 DAG bundle with real Airflow and moto S3', { timeout: 3_600_000 }, () => {
   before(async () => {
     moto = await startMoto();
-    project = await createDevProject({ name: 'dagsb', dags: ['broken/broken_dag.py'] });
-    Object.assign(project.env, moto.env);
-    await appendFile(path.join(project.dir, 'airflow-aws.yaml'), ['dags:', '  source: s3', 'storage:', `  endpointUrl: ${moto.endpoint}`, ''].join('\n'));
+    project = await createS3BundleProject(moto, { name: 'dagsb', dags: ['broken/broken_dag.py'] });
     await writeFile(path.join(project.dir, 'dags', 'bundle_probe.py'), probe('v1'));
     await writeFile(path.join(project.dir, 'dags', 'syntax_error.py'), SYNTAX_ERROR);
   });
@@ -87,9 +69,9 @@ describe('S3 DAG bundle with real Airflow and moto S3', { timeout: 3_600_000 }, 
 
     // The project folder is not what Airflow reads: a DAG only there must not show up.
     const localOnly = path.join(project.dir, 'dags', 'local_only.py');
-    await writeFile(localOnly, probe('local').replace(/bundle_probe/g, 'local_only'));
+    await writeFile(localOnly, dagSource('local_only', 'local'));
     try {
-      const up = await project.cli(['dev', 'up', '--native', '--detach', '--dags', 's3', '--port', String(await freePort())], 1_800_000);
+      const up = await upWithS3Bundle(project);
       assert.equal(up.code, 0, up.stderr);
       assert.match(up.stderr, /DAGs from the S3 bundle s3:\/\/\S+\/dags\/s3_dags\//);
       const api = await project.api();
