@@ -148,6 +148,8 @@ export async function startPodIdentity(cluster: KubeTestCluster, associations: r
         name: WEBHOOK_NAME,
         clientConfig: { url: webhookUrl, caBundle: Buffer.from(cert).toString('base64') },
         rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+        // Only the associations' namespaces ask: pods of other tests on the same cluster never wait for this process.
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...new Set(associations.map((a) => a.namespace))] }] },
         admissionReviewVersions: ['v1'],
         sideEffects: 'None',
         // As on EKS: a pod is not created without its identity when the webhook cannot answer.
