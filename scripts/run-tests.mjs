@@ -60,8 +60,10 @@ if (files.length === 0) {
  * everything else (unit tests, moto, kube-apiservers with kwok nodes, native Airflow) runs in the other. On two
  * cores this halves the wall time of a run; the tests' waits are bounded generously enough for a loaded machine.
  * The lanes are matched on the compiled path; a new test that uses the kubelet node or Docker must be added here.
+ * Everything on the kubelet node is one file (test/e2e/k8s/real-node.test.ts, its suites in ./suites), so the node
+ * starts once per run: add a suite there rather than a file that starts its own.
  */
-const HOST_LANE = [/\/e2e\/k8s\//, /\/integ\/k8s\/(kubelet|logs-open)\.test\.js$/, /\/e2e\/dev\/docker\.test\.js$/, /\/integ\/image\//];
+const HOST_LANE = [/\/e2e\/k8s\//, /\/e2e\/dev\/docker\.test\.js$/, /\/integ\/image\//];
 const inHostLane = (f) => HOST_LANE.some((re) => re.test(f.split(path.sep).join('/')));
 const lanes = [files.filter(inHostLane), files.filter((f) => !inHostLane(f))].filter((l) => l.length > 0);
 

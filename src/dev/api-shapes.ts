@@ -30,6 +30,8 @@ export const taskInstanceSchema = z.looseObject({
   state: z.string().nullable(),
   try_number: z.number().int(),
   map_index: z.number().int(),
+  /** When the scheduler handed it to the executor; `start_date` - this is the executor's start latency. */
+  queued_when: z.string().nullish(),
   start_date: z.string().nullish(),
   end_date: z.string().nullish(),
 });

@@ -184,7 +184,7 @@ function checksumAnnotations(c: PodChecksums, component: KubeComponent): Record<
  * and when task pods fill the nodes (or the node group has no headroom and no autoscaler) the surge pod stays
  * Pending and the deploy times out. The price is a gap of one start-up (about a minute) in scheduling, parsing or
  * trigger handling; running task pods carry on and the new scheduler adopts them (proven on a real node:
- * test/e2e/k8s/airflow-on-node.test.ts).
+ * test/e2e/k8s/suites/airflow.ts).
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
  */
 export function rolloutStrategy(replicas: number): NonNullable<V1Deployment['spec']>['strategy'] {

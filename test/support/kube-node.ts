@@ -29,6 +29,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -89,6 +90,12 @@ export interface KubeTestNode {
   importImages(images: readonly string[]): Promise<void>;
   /** Remove image names (full references) from the node's containerd, so the next pod using one pulls it. */
   forgetImages(images: readonly string[]): Promise<void>;
+  /**
+   * Makes this node's static PVs that are `Released` (their claim was deleted; `Retain` keeps them from binding
+   * again) `Available` once more, with empty directories: what the deprecated `Recycle` policy did. Lets one node
+   * serve several tests that each claim storage. Returns the names recycled.
+   */
+  recycleVolumes(): Promise<string[]>;
   logTail(component: string, lines?: number): string;
   stop(): Promise<void>;
 }
@@ -483,6 +490,7 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
   // ---- static hostPath PVs ----
   const pvCount = opts.persistentVolumes ?? 2;
   const pvDir = need('PV_DIR');
+  const pvLabel = `airflow-aws.test/node=${nodeName}`;
   for (let i = 0; i < pvCount; i++) {
     const hostDir = path.join(pvDir, `pv-${i}`);
     mkdirSync(hostDir, { recursive: true });
@@ -518,6 +526,23 @@ export async function startKubeTestNode(cluster: KubeTestCluster, opts: KubeTest
     importImages,
     forgetImages: async (images) => {
       if (images.length > 0) await nodeSh(['forget', ...images]);
+    },
+    recycleVolumes: async () => {
+      type Pv = { metadata: { name: string }; spec: { hostPath?: { path: string } }; status?: { phase?: string } };
+      const list = await cluster.request<{ items: Pv[] }>('GET', `/api/v1/persistentvolumes?labelSelector=${encodeURIComponent(pvLabel)}`);
+      if (list.status !== 200) throw new Error(`GET PVs: ${list.status} ${list.text}`);
+      const recycled: string[] = [];
+      for (const pv of list.body.items) {
+        const hostDir = pv.spec.hostPath?.path;
+        if (pv.status?.phase !== 'Released' || !hostDir?.startsWith(pvDir + path.sep)) continue;
+        // Empty the directory, keep it (the PV's hostPath type is Directory) with the mode pods rely on.
+        for (const entry of readdirSync(hostDir)) rmSync(path.join(hostDir, entry), { recursive: true, force: true });
+        chmodSync(hostDir, 0o777);
+        const res = await cluster.request('PATCH', `/api/v1/persistentvolumes/${pv.metadata.name}`, { spec: { claimRef: null } }, { contentType: 'application/merge-patch+json' });
+        if (res.status !== 200) throw new Error(`PATCH PV ${pv.metadata.name}: ${res.status} ${res.text}`);
+        recycled.push(pv.metadata.name);
+      }
+      return recycled;
     },
     logTail,
     stop,

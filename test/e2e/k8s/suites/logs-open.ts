@@ -1,6 +1,6 @@
 /**
- * `airflow-aws logs` and `open` against REAL pods (control plane from kube-cluster.ts + one kubelet/containerd node
- * from kube-node.ts): component pods labelled as deploy labels them print known lines, a task pod carries the
+ * `airflow-aws logs` and `open` against REAL pods (the shared node of real-node.test.ts: control plane from
+ * kube-cluster.ts + one kubelet/containerd node from kube-node.ts): component pods labelled as deploy labels them print known lines, a task pod carries the
  * KubernetesExecutor's annotations, and an HTTP server stands in for the api-server behind the real UI Service.
  * Proves the log streams (one pod, several pods with prefixes, -f until Ctrl-C, a task's pod) and that `open`
  * forwards an HTTP request from 127.0.0.1:PORT through the API server to the pod.
@@ -12,10 +12,11 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { selectorLabels, type KubeComponent } from '../../../src/k8s/labels.js';
-import { CLI, runCli, tempDir } from '../../support/cli.js';
-import { freePorts, startKubeTestCluster, type KubeResponse, type KubeTestCluster } from '../../support/kube-cluster.js';
-import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../support/kube-node.js';
+import { selectorLabels, type KubeComponent } from '../../../../src/k8s/labels.js';
+import { CLI, runCli, tempDir } from '../../../support/cli.js';
+import { freePorts, type KubeResponse, type KubeTestCluster } from '../../../support/kube-cluster.js';
+import type { KubeTestNode } from '../../../support/kube-node.js';
+import { cleanNamespaces, createNamespace, type RealNode } from '../../../support/real-node.js';
 
 const NS = 'airflow';
 const NAME = 'nodedemo';
@@ -86,22 +87,24 @@ function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Running 
   };
 }
 
-describe('airflow-aws logs / open on a real kubelet (CLI)', { timeout: 600_000 }, () => {
+/** Registers the suite; `harness` returns the shared node once real-node.test.ts's before() has started it. */
+export function logsOpenSuite(harness: () => RealNode): void {
+  describe('airflow-aws logs / open on a real kubelet (CLI)', { timeout: 600_000 }, () => logsOpenTests(harness));
+}
+
+function logsOpenTests(harness: () => RealNode): void {
   let cluster: KubeTestCluster | undefined;
   let node: KubeTestNode | undefined;
   let project: string;
 
   before(async () => {
-    const avail = kubeNodeAvailable();
-    if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
+    ({ cluster, node } = harness());
     try {
       execFileSync('docker', ['image', 'inspect', PY_IMAGE], { stdio: 'ignore' });
     } catch {
       assert.fail(`Docker image ${PY_IMAGE} missing: run bash scripts/testbed/docker.sh (python stand-in image)`);
     }
-    cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
-    // No Service traffic inside the cluster here: port-forward and logs go API server → kubelet → pod.
-    node = await startKubeTestNode(cluster, { images: [PY_IMAGE], kubeProxy: false, clusterDns: false, persistentVolumes: 0 });
+    await node.importImages([PY_IMAGE]);
     project = tempDir();
     writeFileSync(path.join(project, 'airflow-aws.yaml'), `name: ${NAME}\nregion: eu-west-1\n`);
 
@@ -109,12 +112,8 @@ describe('airflow-aws logs / open on a real kubelet (CLI)', { timeout: 600_000 }
       const r = await cluster!.request('POST', apiPath, body);
       assert.equal(r.status, 201, r.text);
     };
-    await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    const until = Date.now() + 60_000;
-    while ((await cluster.request('GET', `/api/v1/namespaces/${NS}/serviceaccounts/default`)).status !== 200) {
-      assert.ok(Date.now() < until, 'no default ServiceAccount after 60 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // The CLI's default namespace: the Airflow suite deploys there later, so after() removes it.
+    await createNamespace(cluster, NS);
     await post(`/apis/apps/v1/namespaces/${NS}/deployments`, deployment('scheduler', 'echo "scheduler line one"; echo "scheduler line two"; exec sleep 3600'));
     await post(
       `/apis/apps/v1/namespaces/${NS}/deployments`,
@@ -168,11 +167,7 @@ describe('airflow-aws logs / open on a real kubelet (CLI)', { timeout: 600_000 }
   }
 
   after(async () => {
-    try {
-      await node?.stop();
-    } finally {
-      await cluster?.stop();
-    }
+    await cleanNamespaces(harness(), [NS]);
   });
 
   const kube = () => ['--kube-context', 'kube-test', '--kubeconfig', cluster!.kubeconfigPath];
@@ -236,4 +231,4 @@ describe('airflow-aws logs / open on a real kubelet (CLI)', { timeout: 600_000 }
     assert.ok(s.problems.includes('Airflow reports triggerer unhealthy'), JSON.stringify(s.problems));
     assert.ok(s.problems.includes('dag-processor: no Deployment in namespace airflow'), JSON.stringify(s.problems));
   });
-});
+}

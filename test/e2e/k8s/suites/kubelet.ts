@@ -1,17 +1,18 @@
 /**
- * Real pods on a real kubelet: control plane from kube-cluster.ts (no kwok) + one node from kube-node.ts
- * (separate containerd, runc, CNI bridge, kube-proxy nftables). Proves that a restricted-Pod-Security pod from a
- * locally built image runs to completion, that its log comes back through apiserver → kubelet, that a
- * memory limit is enforced (OOMKilled), that a pod reaches the apiserver through the `kubernetes` Service with its
- * own service-account token, and that cluster DNS (CoreDNS) resolves Service names.
+ * Real pods on a real kubelet (the shared node of real-node.test.ts: control plane from kube-cluster.ts, one node
+ * from kube-node.ts with its separate containerd, runc, CNI bridge, kube-proxy nftables). Proves that a
+ * restricted-Pod-Security pod from a locally built image runs to completion, that its log comes back through
+ * apiserver → kubelet, that a memory limit is enforced (OOMKilled), that a pod reaches the apiserver through the
+ * `kubernetes` Service with its own service-account token, and that cluster DNS (CoreDNS) resolves Service names.
  *
  * Never skipped: a missing binary or package fails with what to run (scripts/testbed/setup.sh).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
-import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../support/kube-node.js';
+import type { KubeTestCluster } from '../../../support/kube-cluster.js';
+import type { KubeTestNode } from '../../../support/kube-node.js';
+import { cleanNamespaces, createNamespace, type RealNode } from '../../../support/real-node.js';
 
 const NS = 'kubelet-smoke';
 const IMAGE = 'local/kubelet-smoke:1';
@@ -88,49 +89,31 @@ function pod(
   };
 }
 
-describe('a real kubelet (containerd + runc + CNI + kube-proxy) runs our pods', { timeout: 900_000 }, () => {
+/** Registers the suite; `harness` returns the shared node once real-node.test.ts's before() has started it. */
+export function kubeletSuite(harness: () => RealNode): void {
+  describe('a real kubelet (containerd + runc + CNI + kube-proxy) runs our pods', { timeout: 900_000 }, () => kubeletTests(harness));
+}
+
+function kubeletTests(harness: () => RealNode): void {
   let cluster: KubeTestCluster | undefined;
   let node: KubeTestNode | undefined;
   const t0 = Date.now();
 
   before(async () => {
-    const avail = kubeNodeAvailable();
-    if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
+    ({ cluster, node } = harness());
     buildImage();
     try {
       execFileSync('docker', ['image', 'inspect', PY_IMAGE], { stdio: 'ignore' });
     } catch {
       assert.fail(`Docker image ${PY_IMAGE} missing: run bash scripts/testbed/docker.sh (python stand-in image)`);
     }
-    cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
-    node = await startKubeTestNode(cluster, { images: [IMAGE, PY_IMAGE] });
-    process.stderr.write(
-      `# control plane ${cluster.startMs} ms, node Ready ${node.startMs} ms (${JSON.stringify(node.startPhases)})\n`,
-    );
-    const ns = await cluster.request('POST', '/api/v1/namespaces', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: NS,
-        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
-      },
-    });
-    assert.equal(ns.status, 201, ns.text);
-    // Pods need the namespace's default ServiceAccount (serviceaccount controller).
-    const until = Date.now() + 60_000;
-    while ((await cluster.request('GET', `/api/v1/namespaces/${NS}/serviceaccounts/default`)).status !== 200) {
-      assert.ok(Date.now() < until, 'no default ServiceAccount after 60 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await node.importImages([IMAGE, PY_IMAGE]);
+    await createNamespace(cluster, NS, { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
   });
 
   after(async () => {
-    try {
-      await node?.stop();
-    } finally {
-      await cluster?.stop();
-      process.stderr.write(`# kubelet test wall time ${Date.now() - t0} ms\n`);
-    }
+    await cleanNamespaces(harness(), [NS]);
+    process.stderr.write(`# kubelet suite wall time ${Date.now() - t0} ms\n`);
   });
 
   const c = (): KubeTestCluster => {
@@ -254,4 +237,4 @@ describe('a real kubelet (containerd + runc + CNI + kube-proxy) runs our pods', 
       await new Promise((r) => setTimeout(r, 500));
     }
   });
-});
+}

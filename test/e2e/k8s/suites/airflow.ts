@@ -1,9 +1,10 @@
 /**
  * Airflow really runs on Kubernetes: `airflow-aws deploy --kube-context ... --in-cluster-postgres` against the
- * real single-node harness (kube-cluster.ts control plane + kube-node.ts kubelet/containerd/CNI/kube-proxy/CoreDNS),
- * with the image `airflow-aws image build` makes, pushed to a local htpasswd registry and pulled by the node the way
- * an EKS node pulls from ECR (containerd + the kubelet's image credential provider; no imagePullSecrets), and
- * PostgreSQL on a static hostPath PV (its stand-in image imported into the node: on EKS it is a public image).
+ * shared real single-node cluster of real-node.test.ts (kube-cluster.ts control plane + kube-node.ts
+ * kubelet/containerd/CNI/kube-proxy/CoreDNS), with the image `airflow-aws image build` makes, pushed to the
+ * harness's htpasswd registry and pulled by the node the way an EKS node pulls from ECR (containerd + the kubelet's
+ * image credential provider; no imagePullSecrets), and PostgreSQL on a static hostPath PV (its stand-in image
+ * imported into the node: on EKS it is a public image).
  *
  * Proves what kwok cannot: the bootstrap, migration and admin Jobs' commands succeed; every component becomes
  * Ready through its real probes; the example DAG, triggered through the Airflow API, runs its task in a
@@ -16,26 +17,26 @@
  * The extra DAGs (oom, adopt) are in the test image next to hello and run only when their tests trigger them.
  * Never skipped: a missing binary, package or image fails with what to run.
  *
- * Minutes on a 2-core machine (image build with a cached wheelhouse, node start, migrations, Airflow start-up).
+ * Minutes on a 2-core machine (image build with a cached wheelhouse, migrations, Airflow start-up). Leaves no
+ * namespace behind and recycles the PVs its PostgreSQL claims.
  */
 import assert from 'node:assert/strict';
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startKubeTestCluster, type KubeTestCluster } from '../../support/kube-cluster.js';
-import { startRegistry, type Registry } from '../../support/docker-testbed.js';
-import { CACHE_DIR } from '../../support/image-project.js';
-import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from '../../support/kube-images.js';
-import { kubeNodeAvailable, startKubeTestNode, type KubeTestNode } from '../../support/kube-node.js';
-import type { ImageProject } from '../../support/image-project.js';
+import type { KubeTestCluster } from '../../../support/kube-cluster.js';
+import { deployedAdminPassword, deployedAirflowUrl } from '../../../support/kube-airflow.js';
+import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from '../../../support/kube-images.js';
+import type { KubeTestNode } from '../../../support/kube-node.js';
+import type { ImageProject } from '../../../support/image-project.js';
+import { cleanNamespaces, REGISTRY_USER, type RealNode } from '../../../support/real-node.js';
 
 const AIRFLOW = '3.3.2';
 /** The 2.x line (2.9–2.11 supported): deployed last, on the same cluster, once the 3.x deployment is gone. */
 const AIRFLOW2 = '2.9.0';
 const NS = 'airflow';
-/** The registry's login user: ECR's token decodes to `AWS:<password>`. */
-const REGISTRY_USER = 'AWS';
+/** The 2.x line's namespace. */
+const NS2 = 'airflow2';
 
 /**
  * Triggered only by the OOM test: its one task writes 1 GiB (bytes * n touches every page, so the memory is really
@@ -117,7 +118,12 @@ interface PodItem {
   };
 }
 
-describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout: 3_600_000 }, () => {
+/** Registers the suite; `harness` returns the shared node once real-node.test.ts's before() has started it. */
+export function airflowSuite(harness: () => RealNode): void {
+  describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout: 3_600_000 }, () => airflowTests(harness));
+}
+
+function airflowTests(harness: () => RealNode): void {
   let cluster: KubeTestCluster | undefined;
   let node: KubeTestNode | undefined;
   let project: ImageProject | undefined;
@@ -125,12 +131,11 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   let project2: ImageProject | undefined;
   let image2 = '';
   let pgImage = '';
-  let registry: Registry | undefined;
   const timings: Record<string, number> = {};
 
   before(async () => {
-    const avail = kubeNodeAvailable();
-    if (!avail.ok) assert.fail(`real kubelet harness unavailable: ${avail.reason}`);
+    const shared = harness();
+    ({ cluster, node } = shared);
     let t = Date.now();
     const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG });
     project = built.project;
@@ -139,32 +144,22 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     pgImage = await ensureK8sPostgresImage();
     timings['images built'] = Date.now() - t;
     t = Date.now();
-    // Storage kept between runs, so a warm push uploads only the layers that changed (the DAGs).
-    const reg = await startRegistry(REGISTRY_USER, randomBytes(24).toString('hex'), { storageDir: path.join(CACHE_DIR, 'node-registry') });
-    registry = reg;
-    image = await pushToRegistry(built.image, reg, REGISTRY_USER);
-    image2 = await pushToRegistry(built2.image, reg, REGISTRY_USER);
+    image = await pushToRegistry(built.image, shared.registry, REGISTRY_USER);
+    image2 = await pushToRegistry(built2.image, shared.registry, REGISTRY_USER);
     timings['image pushed to the registry'] = Date.now() - t;
     t = Date.now();
-    cluster = await startKubeTestCluster({ realNodes: true, scheduler: true, startTimeoutMs: 240_000 });
-    node = await startKubeTestNode(cluster, {
-      images: [pgImage],
-      registry: { host: reg.host, username: REGISTRY_USER, passwordFile: reg.passwordFile },
-      startTimeoutMs: 600_000,
-    });
+    // In-cluster PostgreSQL's image is public on EKS; here it is copied into the node.
+    await node.importImages([pgImage]);
     // containerd's store outlives a run: drop the name, so the deploy really pulls through the registry.
     await node.forgetImages([image, image2]);
-    timings['harness start (control plane + node + image import)'] = Date.now() - t;
-    process.stderr.write(`# control plane ${cluster.startMs} ms, node ${node.startMs} ms ${JSON.stringify(node.startPhases)}\n`);
+    timings['PostgreSQL image imported into the node'] = Date.now() - t;
   });
 
   after(async () => {
     process.stderr.write(`# timings (ms): ${JSON.stringify(timings)}\n`);
     try {
-      await node?.stop();
+      await cleanNamespaces(harness(), [NS, NS2]);
     } finally {
-      await cluster?.stop();
-      await registry?.stop();
       for (const p of [project, project2]) if (p) await rm(p.dir, { recursive: true, force: true });
     }
   });
@@ -179,12 +174,8 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
   /** The Airflow API through its ClusterIP Service (kube-proxy serves Service IPs to the node itself too), logged in as admin. */
   async function airflowApi(): Promise<ApiCall> {
     if (apiClient) return apiClient;
-    const svc = await c().request<{ spec: { clusterIP: string; ports: { port: number }[] } }>('GET', `/api/v1/namespaces/${NS}/services/airflow-api-server`);
-    assert.equal(svc.status, 200, svc.text);
-    const base = `http://${svc.body.spec.clusterIP}:${svc.body.spec.ports[0]?.port ?? 8080}`;
-    const secret = await c().request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${NS}/secrets/airflow-secrets`);
-    const password = Buffer.from(secret.body.data['admin-password'] ?? '', 'base64').toString('utf8');
-    assert.ok(password, 'no admin-password in Secret airflow-secrets');
+    const base = await deployedAirflowUrl(c(), NS);
+    const password = await deployedAdminPassword(c(), NS);
     let token = '';
     const api: ApiCall = async <T>(method: string, url: string, body?: unknown) => {
       const res = await fetch(`${base}${url}`, {
@@ -534,7 +525,6 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
 
   it(`the 2.x line (Airflow ${AIRFLOW2}) deploys to the same cluster and runs the example DAG in a worker pod`, async () => {
     assert.ok(project2);
-    const NS2 = 'airflow2';
     // The 2-core node has room for one Airflow: the 3.x deployment goes (its namespace with it) while 2.x deploys.
     const gone = await c().request('DELETE', `/api/v1/namespaces/${NS}`);
     assert.ok(gone.status === 200 || gone.status === 202, gone.text);
@@ -601,4 +591,4 @@ describe(`Airflow ${AIRFLOW} deployed to a real single-node cluster`, { timeout:
     assert.equal(workerPod.spec?.containers.find((x) => x.name === 'base')?.image, image2);
     process.stderr.write(`# 2.x: deploy ${timings['2.x deploy to all Ready']} ms, run success in ${timings['2.x DAG run triggered -> success']} ms, worker pod ${workerPod.metadata.name}\n`);
   });
-});
+}
