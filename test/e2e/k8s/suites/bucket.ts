@@ -225,4 +225,13 @@ function bucketTests(harness: () => RealNode): void {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(MARKER), r.stdout.slice(-3000));
   });
+
+  it('the API (what the UI shows) serves the finished task\'s log, read from the bucket by the api-server with Pod Identity', async () => {
+    assert.ok(runId, 'the run test did not run');
+    const api = await deployedAirflowApi(c(), NS);
+    await api.login();
+    const content = JSON.stringify(await api.taskLog(DAG_ID, runId, 'say', 1));
+    assert.match(content, new RegExp(MARKER), content.slice(-3000));
+    assert.ok(podIdentity?.issued.includes(`${NS}/${serviceAccountName('api-server')}`), JSON.stringify(podIdentity?.issued));
+  });
 }
