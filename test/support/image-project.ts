@@ -48,6 +48,8 @@ export async function createImageProject(opts: {
   name?: string;
   /** More DAG files next to hello.py, by file name (they change the image's DAG layer and content tag). */
   extraDags?: Readonly<Record<string, string>>;
+  /** YAML appended to airflow-aws.yaml (top-level keys), e.g. `dags:\n  source: s3\n`. */
+  extraConfig?: string;
 }): Promise<ImageProject> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'airflow-aws-imgproj-'));
   await mkdir(path.join(dir, 'dags'));
@@ -62,6 +64,7 @@ export async function createImageProject(opts: {
       `  version: ${opts.airflowVersion}`,
       `  python: "${opts.python}"`,
       `  auth: ${opts.auth ?? 'fab'}`,
+      ...(opts.extraConfig ? [opts.extraConfig.trimEnd()] : []),
       '',
     ].join('\n'),
   );

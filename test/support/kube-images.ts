@@ -40,10 +40,11 @@ export async function buildAirflowProjectImage(
   airflowVersion: string,
   name = 'nodetest',
   extraDags: Readonly<Record<string, string>> = {},
+  extraConfig = '',
 ): Promise<{ project: ImageProject; image: string; buildMs: number }> {
   const t0 = Date.now();
   requireImage(TEST_BASE_IMAGE, 'python-image');
-  const project = await createImageProject({ airflowVersion, python: '3.11', name, extraDags });
+  const project = await createImageProject({ airflowVersion, python: '3.11', name, extraDags, extraConfig });
   await project.lock();
   const wheelhouse = await project.wheelhouse();
   const built = await buildImage(project, ['--wheelhouse', wheelhouse, '--base-image', TEST_BASE_IMAGE]);

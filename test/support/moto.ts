@@ -65,18 +65,25 @@ export interface MotoOptions {
    * @default none
    */
   readonly serverEnv?: Record<string, string>;
+  /**
+   * Address to listen on, and the one `endpoint` names: e.g. the node IP (kube-cluster.ts `defaultRouteIpv4()`), so
+   * pods on a real test node reach the same moto as the tests do.
+   * @default 127.0.0.1
+   */
+  readonly host?: string;
 }
 
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(motoPython(), [SHIM, '-H', '127.0.0.1', '-p', String(port)], {
+  const host = options.host ?? '127.0.0.1';
+  const child: ChildProcess = spawn(motoPython(), [SHIM, '-H', host, '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
     ...(options.serverEnv ? { env: { ...process.env, ...options.serverEnv } } : {}),
   });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${host}:${port}`;
   const kill = () => {
     try {
       if (child.pid) process.kill(-child.pid, 'SIGTERM');

@@ -50,6 +50,14 @@ export async function readStackOutputs(config: ResolvedConfig, hint: string): Pr
   return new StackOutputs(name, outputs);
 }
 
+/**
+ * Whether a deployment on a cluster named with --kube-context keeps its DAGs, and so its task logs, in the stack's
+ * bucket: `deploy` then reads the stack for the bucket, and `logs` reads a finished task's log from it.
+ */
+export function usesStackBucket(config: Pick<ResolvedConfig, 'dags'>): boolean {
+  return config.dags.source === 's3';
+}
+
 export const NO_STACK_HINT =
   'create the infrastructure first (airflow-aws up), or point at another cluster with --kube-context CTX';
 

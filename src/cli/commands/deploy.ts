@@ -8,7 +8,7 @@ import { pauseGuard } from '../../ops/pause/record.js';
 import type { DatabaseMasterValues, DatabaseTarget } from '../../k8s/model.js';
 import type { CommandContext } from '../context.js';
 import type { DeployFlags } from '../specs/kube.js';
-import { clusterFlagsText, resolveCluster, usesKubeContext, type ClusterTarget } from './cluster-target.js';
+import { clusterFlagsText, resolveCluster, usesKubeContext, usesStackBucket, type ClusterTarget } from './cluster-target.js';
 
 interface Target extends ClusterTarget {
   readonly database: DatabaseTarget;
@@ -19,7 +19,13 @@ interface Target extends ClusterTarget {
   readonly oidcClientSecret?: string;
 }
 
-/** Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. `up` uses it too. */
+/**
+ * Cluster access (see cluster-target.ts) + database: in the namespace, or the stack's RDS. `up` uses it too.
+ *
+ * With a kube context and --in-cluster-postgres the stack is read only when the config puts the DAGs in its bucket
+ * (`dags.source: s3`): "the database in the cluster, the DAGs and task logs in the stack's bucket". A deploy that needs
+ * nothing from the stack makes no AWS call, so it works on a cluster with no AWS account behind it.
+ */
 export async function resolveTarget(
   ctx: CommandContext,
   config: ResolvedConfig,
@@ -27,10 +33,12 @@ export async function resolveTarget(
 ): Promise<Target> {
   const useContext = usesKubeContext(o);
   const cluster = await resolveCluster(ctx, config, o, {
-    readOutputs: !o.inClusterPostgres,
-    noStackHint: useContext
-      ? 'create the infrastructure first (airflow-aws up), or pass --in-cluster-postgres to run the database in the cluster'
-      : 'create the infrastructure first (airflow-aws up), or deploy to another cluster with --kube-context CTX --in-cluster-postgres',
+    readOutputs: !o.inClusterPostgres || usesStackBucket(config),
+    noStackHint: !useContext
+      ? 'create the infrastructure first (airflow-aws up), or deploy to another cluster with --kube-context CTX --in-cluster-postgres'
+      : o.inClusterPostgres
+        ? 'dags.source is "s3": the DAG bundle lives in the stack\'s bucket; create the infrastructure first (airflow-aws up), or set dags.source: image'
+        : 'create the infrastructure first (airflow-aws up), or pass --in-cluster-postgres to run the database in the cluster',
   });
   const logStore = cluster.outputs ? clusterLogStore(config, cluster.outputs.get(STACK_OUTPUTS.bucketName)) : undefined;
   const sso = await ssoSecret(config);
@@ -88,8 +96,9 @@ export async function deployCommand(ctx: CommandContext, o: DeployFlags): Promis
   const timeoutMs = o.timeout * 1000;
   const target = await resolveTarget(ctx, config, o);
   // A deployment that uses the stack (its EKS cluster or its RDS database) and is paused has no nodes and a stopped
-  // database: the rollout would only wait for its timeout. Same refusal as up's.
-  if (target.outputs) {
+  // database: the rollout would only wait for its timeout. Same refusal as up's. Another cluster with the database
+  // in it uses only the stack's bucket, which pausing leaves alone.
+  if (target.outputs && !(usesKubeContext(o) && o.inClusterPostgres)) {
     const { pauseRecordOf } = await import('../../adapters/aws/pause.js');
     const pause = await pauseRecordOf({ region: config.region }, target.outputs.get(STACK_OUTPUTS.clusterName));
     const refusal = pauseGuard({ stackName: target.outputs.stack, ...(pause ? { pause } : {}) });

@@ -14,7 +14,7 @@ import { closestFirst, likelyTypo } from '../../text/similarity.js';
 import type { LogSource } from '../../adapters/kube/pod-logs.js';
 import type { CommandContext } from '../context.js';
 import type { LogsFlags } from '../specs/kube.js';
-import { resolveCluster, type StackOutputs } from './cluster-target.js';
+import { NO_STACK_HINT, readStackOutputs, resolveCluster, usesStackBucket, type StackOutputs } from './cluster-target.js';
 
 /** Lines of history per pod when neither --tail nor --since says otherwise (as `dev logs`). */
 const DEFAULT_TAIL = 100;
@@ -90,7 +90,7 @@ export async function logsCommand(ctx: CommandContext, component: string | undef
     } catch (e) {
       // The executor deletes a task's pod when the task ends; by then its log is in the stack's bucket.
       if (!UserError.is(e) || e.code !== 'TASK_POD_GONE') throw e;
-      const store = stackLogStore(config, target.outputs);
+      const store = stackLogStore(config, target.outputs ?? (usesStackBucket(config) ? await readStackOutputs(config, NO_STACK_HINT) : undefined));
       if (store && (await printStoredTaskLog(ctx, store, ref))) return 0;
       throw store ? new UserError(`${e.message}, and no log of it in ${logLocation(store, ref)}`, { code: e.code, ...(e.hint ? { hint: e.hint } : {}) }) : e;
     }
@@ -136,7 +136,8 @@ const tryText = (ref: TaskRef): string => (ref.tryNumber !== undefined ? ` try $
 const logLocation = (store: LogStore, ref: TaskRef): string => `s3://${store.bucket}/${taskLogPrefix(ref)}`;
 
 /**
- * The stack's log bucket when the target is the stack's cluster (its outputs were read). A cluster named with
+ * The stack's log bucket when the target is the stack's cluster, or another cluster whose deployment keeps its DAGs
+ * in the stack's bucket (usesStackBucket; deploy wires remote logs there too). Any other cluster named with
  * --kube-context may belong to no stack, so it gets no bucket.
  */
 function stackLogStore(config: ResolvedConfig, outputs: StackOutputs | undefined): LogStore | undefined {

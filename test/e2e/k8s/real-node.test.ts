@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import { startRealNode, type RealNode } from '../../support/real-node.js';
 import { airflowSuite } from './suites/airflow.js';
+import { bucketSuite } from './suites/bucket.js';
 import { kubeletSuite } from './suites/kubelet.js';
 import { logsOpenSuite } from './suites/logs-open.js';
 
@@ -37,4 +38,6 @@ describe('the real single-node cluster (registry + control plane + kubelet/conta
   kubeletSuite(shared);
   logsOpenSuite(shared);
   airflowSuite(shared);
+  // Its own Airflow (the 2-core node has room for one), once the airflow suite's namespaces are gone.
+  bucketSuite(shared);
 });

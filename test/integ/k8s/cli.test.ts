@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli as runCliOnly, tempDir, type CliOptions, type CliResult } from '../../support/cli.js';
 import type { KubeTestCluster } from '../../support/kube-cluster.js';
+import { createBucketStack, startMoto, type MotoServer } from '../../support/moto.js';
 import { cliTexts, describeLeaks, filesUnder, findLeaks, type Text } from '../../support/secret-hygiene.js';
 import { startCluster } from './cluster.js';
 
@@ -101,6 +102,46 @@ describe('airflow-aws deploy / eks-token (CLI)', () => {
     const url = new URL(Buffer.from(ec.status.token.slice('k8s-aws-v1.'.length), 'base64url').toString());
     assert.equal(url.host, 'sts.eu-west-1.amazonaws.com');
     assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'host;x-k8s-aws-id');
+  });
+
+  describe('with dags.source s3 and --in-cluster-postgres: the database in the cluster, the DAGs and task logs in the stack\'s bucket', () => {
+    let moto: MotoServer;
+    let s3Project: string;
+    before(async () => {
+      moto = await startMoto();
+      s3Project = tempDir();
+      writeFileSync(
+        path.join(s3Project, 'airflow-aws.yaml'),
+        ['name: clis3', 'region: us-east-1', 'kubernetes:', '  namespace: airflow-s3', 'dags:', '  source: s3', 'storage:', `  endpointUrl: ${moto.endpoint}`, ''].join('\n'),
+      );
+    });
+    after(async () => {
+      await moto?.stop();
+    });
+    const deployS3 = () =>
+      runCli(['deploy', ...kube(), '--in-cluster-postgres', '--image', 'registry.example/airflow:1', '--timeout', '2'], { cwd: s3Project, env: moto.env, killAfterMs: 60_000 });
+
+    it('refuses when the stack does not exist, saying the bundle lives in its bucket', async () => {
+      const r = await deployS3();
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /stack clis3-airflow not found in us-east-1/);
+      assert.match(r.stderr, /dags\.source is "s3": the DAG bundle lives in the stack's bucket/);
+      assert.equal((await cluster.request('GET', '/api/v1/namespaces/airflow-s3')).status, 404);
+    });
+
+    it('points the DAG bundle and the remote task logs at the stack\'s bucket, with no AWS key in the manifests', async () => {
+      const bucket = await createBucketStack(moto, 'clis3-airflow');
+      // No nodes: the database never becomes ready, but everything is applied before that wait.
+      const r = await deployS3();
+      assert.match(r.stderr, /created Namespace\/airflow-s3/, r.stderr);
+      const cm = (await cluster.request<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/airflow-s3/configmaps/airflow-config')).body.data;
+      const bundles = JSON.parse(cm['AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST'] ?? '[]') as { kwargs: { bucket_name: string } }[];
+      assert.deepEqual(bundles.map((b) => b.kwargs.bucket_name), [bucket]);
+      assert.equal(cm['AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER'], `s3://${bucket}/logs`);
+      assert.equal(JSON.parse(cm['AIRFLOW_CONN_AWS_LOGS'] ?? '{}').extra?.endpoint_url, moto.endpoint);
+      const everything = (await cluster.kubectl(['get', 'configmaps,secrets,deployments,statefulsets', '-n', 'airflow-s3', '-o', 'json'])).stdout;
+      assert.doesNotMatch(everything, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/);
+    });
   });
 
   it('no value of the generated Secret appears in any output of these runs or in the synth artefacts', async () => {
