@@ -56,14 +56,14 @@ if (files.length === 0) {
 
 /**
  * Two lanes, each running one file at a time, side by side. The real peers that exist once per machine (the
- * kubelet node, and Docker builds that load the same engine) go in the "host" lane, so no two of them ever overlap;
- * everything else (unit tests, moto, kube-apiservers with kwok nodes, native Airflow) runs in the other. On two
+ * kubelet node, the Pod Identity agent's one address 169.254.170.23:80, and Docker builds that load the same engine)
+ * go in the "host" lane, so no two of them ever overlap; everything else (unit tests, moto, kube-apiservers with kwok nodes, native Airflow) runs in the other. On two
  * cores this halves the wall time of a run; the tests' waits are bounded generously enough for a loaded machine.
- * The lanes are matched on the compiled path; a new test that uses the kubelet node or Docker must be added here.
+ * The lanes are matched on the compiled path; a new test that uses one of those peers must be added here.
  * Everything on the kubelet node is one file (test/e2e/k8s/real-node.test.ts, its suites in ./suites), so the node
  * starts once per run: add a suite there rather than a file that starts its own.
  */
-const HOST_LANE = [/\/e2e\/k8s\//, /\/e2e\/dev\/docker\.test\.js$/, /\/integ\/image\//];
+const HOST_LANE = [/\/e2e\/k8s\//, /\/e2e\/dev\/docker\.test\.js$/, /\/integ\/image\//, /\/integ\/k8s\/pod-identity\.test\.js$/];
 const inHostLane = (f) => HOST_LANE.some((re) => re.test(f.split(path.sep).join('/')));
 const lanes = [files.filter(inHostLane), files.filter((f) => !inHostLane(f))].filter((l) => l.length > 0);
 
