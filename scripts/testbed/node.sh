@@ -58,7 +58,7 @@ need_root() { [[ "$(id -u)" == 0 ]] || die "must run as root"; }
 
 cmd_deps() {
   need_root
-  local wanted=(containernetworking-plugins conntrack nftables iptables) missing=() p
+  local wanted=(containernetworking-plugins conntrack nftables iptables iproute2) missing=() p
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
@@ -67,6 +67,7 @@ cmd_deps() {
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  # iproute2: `ip` for the bridge cleanup here and the Pod Identity agent's address (test/support/pod-identity.ts).
   # containerd and runc come with Debian's docker.io (docker.sh engine installs it).
   command -v containerd >/dev/null 2>&1 || die "containerd not found: run scripts/testbed/docker.sh engine first"
   command -v runc >/dev/null 2>&1 || die "runc not found: run scripts/testbed/docker.sh engine first"
