@@ -163,8 +163,18 @@ export function postgresArgv(install: PostgresInstall, dataDir: string, port: nu
     // Four Airflow components with SQLAlchemy pools plus task processes exceed the default 100 on busy runs.
     '-c',
     'max_connections=200',
+    // The LocalExecutor forks its workers from the scheduler, and Airflow's fork hook keeps the parent's database
+    // sockets open in the child (engine.dispose(close=False)). When the scheduler crashes inside a transaction, its
+    // workers hold that socket, so the server never sees the client go: the transaction stays open with its row
+    // locks (dag_run, slot_pool) and the restarted scheduler skips that run forever. Closing such a session after a
+    // minute idle releases them; Airflow's own transactions are never idle that long.
+    '-c',
+    `idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_SECONDS}s`,
   ]);
 }
+
+/** See postgresArgv: how long an abandoned transaction may hold its locks. */
+export const IDLE_IN_TRANSACTION_TIMEOUT_SECONDS = 60;
 
 /** Whether the server accepts connections (pg_isready: exit 0). */
 export async function postgresReady(install: PostgresInstall, port: number, signal?: AbortSignal): Promise<boolean> {

@@ -131,7 +131,12 @@ describe('dev (native mode) with real Airflow and PostgreSQL', { timeout: 3_600_
         return r.state === 'success' || r.state === 'failed' ? r : undefined;
       },
       600_000,
-    );
+    ).catch(async (e: Error) => {
+      // Where it stuck is the first thing to look at: the task states and the scheduler's last words.
+      const tis = await api.taskInstances('slow_pipeline', run.dag_run_id);
+      const log = await project.cli(['dev', 'logs', 'scheduler', '--tail', '40']);
+      throw new Error(`${e.message}; tasks: ${tis.map((t) => `${t.task_id}=${t.state}`).join(', ')}\n${log.stdout}`);
+    });
     assert.equal(final.state, 'success');
   });
 
