@@ -71,16 +71,10 @@ async function ssoSecret(config: ResolvedConfig): Promise<{ oidcClientSecret?: s
   return { oidcClientSecret: await oidcClientSecret({}, oidc.clientSecret) };
 }
 
-/** The S3 DAG bundle lives in the stack's bucket: without the stack there is nothing to point the bundle at. */
+/** The S3 DAG bundle lives in the stack's bucket; resolveTarget reads the stack whenever dags.source is "s3". */
 function dagBundleTarget(config: ResolvedConfig, target: Target): { dagBundle?: { bucketName: string } } {
   if (config.dags.source !== 's3') return {};
-  if (!target.outputs) {
-    throw new UserError('dags.source is "s3" but no stack outputs were read: the bundle lives in the stack\'s bucket', {
-      code: 'DAGS_BUCKET_UNKNOWN',
-      exitCode: EXIT_BAD_INPUT,
-      hint: 'create the infrastructure first (airflow-aws up), or set dags.source: image for a cluster without the stack',
-    });
-  }
+  if (!target.outputs) throw new Error('resolveTarget read no stack outputs although dags.source is "s3"');
   return { dagBundle: { bucketName: target.outputs.get(STACK_OUTPUTS.bucketName) } };
 }
 
