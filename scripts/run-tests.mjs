@@ -77,20 +77,30 @@ const failedTestFiles = new Set();
 
 function runLane(laneFiles) {
   const stream = run({ files: laneFiles, concurrency: 1 });
+  // An event's `file` is where its test was defined: a suite module imported by a test file names itself. A lane
+  // runs one file at a time, so such a test belongs to the test file whose events came last.
+  let current;
+  const owner = (d) => {
+    if (perFile.has(d.file)) current = d.file;
+    return perFile.has(d.file) ? d.file : current;
+  };
+  stream.on('test:start', owner);
   stream.on('test:pass', (d) => {
+    const file = owner(d);
     if (isSuite(d)) return;
-    if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+    if (file) perFile.set(file, (perFile.get(file) ?? 0) + 1);
     if (d.skip || d.todo) counts.skipped += 1;
     else counts.passed += 1;
   });
   stream.on('test:fail', (d) => {
+    const file = owner(d);
     if (isSuite(d)) {
-      failedSuiteFiles.add(d.file);
+      failedSuiteFiles.add(file);
       return;
     }
     // A file that fails to load is reported as one failed test named after the file.
-    if (d.file) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
-    failedTestFiles.add(d.file);
+    if (file) perFile.set(file, (perFile.get(file) ?? 0) + 1);
+    failedTestFiles.add(file);
     counts.failed += 1;
   });
   const report = stream.compose(new spec());

@@ -66,6 +66,14 @@ describe('scripts/run-tests.mjs', { timeout: 300_000 }, () => {
     assert.equal(r.last, '1 passed, 1 failed, 0 skipped');
   });
 
+  it('counts the tests a file registers from a module it imports (suites kept outside *.test.js) for that file', () => {
+    const suite = "import { it } from 'node:test';\nexport function register() { it('from the suite module', () => {}); }\n";
+    const dir = project({ 'suite.js': suite, 'host.test.js': "import { describe } from 'node:test';\nimport { register } from './suite.js';\ndescribe('host', () => register());\n" });
+    const r = runner(dir);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(r.last, '1 passed, 0 failed, 0 skipped');
+  });
+
   it('counts a suite whose body throws as a failure', () => {
     const dir = project({ 'ok.test.js': PASSING, 'broken.test.js': "import { describe } from 'node:test';\ndescribe('broken', () => { throw new Error('x'); });\n" });
     const r = runner(dir);
