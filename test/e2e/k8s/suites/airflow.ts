@@ -249,6 +249,8 @@ function airflowTests(harness: () => RealNode): void {
     const t = Date.now();
     const r = await project.cli(
       [
+        // --verbose: the engine's `done in N s: <wait>` lines, printed below (where a deploy's minutes go).
+        '--verbose',
         'deploy',
         '--kubeconfig', c().kubeconfigPath,
         '--kube-context', 'kube-test',
@@ -289,6 +291,7 @@ function airflowTests(harness: () => RealNode): void {
     const pulled = pulls.body.items.map((e) => e.message).filter((m) => m.includes(image));
     assert.ok(pulled.some((m) => m.startsWith('Successfully pulled image')), `no pull of ${image}: ${JSON.stringify(pulls.body.items.map((e) => e.message))}`);
     process.stderr.write(`# pulled: ${pulled.find((m) => m.startsWith('Successfully pulled image'))}\n`);
+    process.stderr.write(`${r.stderr.split('\n').filter((l) => /^\s*done in /.test(l)).map((l) => `# deploy: ${l.trim()}`).join('\n')}\n`);
     process.stderr.write(`# deploy to all Ready in ${timings['deploy to all Ready']} ms; running pods: ${running.map((p) => p.metadata.name).join(', ')}\n`);
   });
 

@@ -1,0 +1,93 @@
+// How one run's test files are split into lanes that run side by side, each lane one file at a time.
+// Pure (files, groups, past durations in; lanes out) so it is unit-tested: test/unit/tooling/test-lanes.test.ts.
+//
+// Why groups: a file may only overlap files it cannot disturb. The real peers that exist once per machine get a group
+// with a single lane, so no two of their files ever overlap; files that may overlap each other share a group with
+// more lanes. Why several lanes on two cores: most of a test's wall time is spent waiting (probes, a scheduler loop,
+// a task's sleep), so a second and third file use the cores the first leaves idle.
+
+/**
+ * @typedef {object} LaneGroup
+ * @property {string} name
+ * @property {string} why         what its files share, so that adding a file to it is a decision
+ * @property {RegExp[]} match     matched against the file's path with '/' separators; [] = every file no group took
+ * @property {number} lanes       files of the group running at once
+ */
+
+/** @type {readonly LaneGroup[]} */
+export const GROUPS = [
+  {
+    name: 'kubelet',
+    why: 'the one kubelet node of the machine (its bridge, containerd, 10.96.0.0/12) and the Pod Identity agent address 169.254.170.23:80',
+    match: [/\/e2e\/k8s\//, /\/integ\/k8s\/pod-identity\.test\.js$/],
+    lanes: 1,
+  },
+  {
+    name: 'docker',
+    why: 'image builds in the one Docker engine (two at once only compete for the same layers and cores)',
+    match: [/\/e2e\/dev\/docker\.test\.js$/, /\/integ\/image\//],
+    lanes: 1,
+  },
+  {
+    name: 'airflow',
+    why: 'real Airflow from the shared dev virtualenvs (built under a lock), each file on its own ports and directories',
+    match: [/\/e2e\/dev\//, /\/e2e\/dags\//, /\/integ\/dev\/abandoned-transaction\.test\.js$/],
+    lanes: 2,
+  },
+  { name: 'rest', why: 'unit tests, moto, kube-apiservers with kwok nodes, validators', match: [], lanes: 1 },
+];
+
+/**
+ * Files that must run after another one, in its lane: they reuse what it leaves behind (a virtualenv it builds).
+ * [dependent, dependency], both as path suffixes.
+ * @type {readonly (readonly [string, string])[]}
+ */
+export const AFTER = [
+  ['/e2e/dev/proxy-headers.test.js', '/e2e/dev/native.test.js'],
+  ['/e2e/dev/sso-proxy.test.js', '/e2e/dev/native-sso.test.js'],
+];
+
+/** A file that never ran here yet counts as this long when lanes are balanced. */
+export const UNKNOWN_MS = 10_000;
+
+const slash = (f) => f.split('\\').join('/');
+
+/** The group of a file: the first whose patterns match, else the catch-all (match: []). */
+export function groupOf(file, groups = GROUPS) {
+  const f = slash(file);
+  return groups.find((g) => g.match.some((re) => re.test(f))) ?? groups.find((g) => g.match.length === 0);
+}
+
+/**
+ * Lanes for a run: each group's files are spread over its lanes longest first, each to the lane with the least work
+ * so far (past durations in ms by file; UNKNOWN_MS when none), so a group's lanes end close together and its long
+ * files start early. A dependent (AFTER) follows its dependency in that lane; alone, it runs where it falls.
+ * Returns the non-empty lanes, each { group, files, expectedMs }.
+ * @param {readonly string[]} files
+ * @param {Readonly<Record<string, number>>} durations
+ */
+export function planLanes(files, durations = {}, groups = GROUPS, after = AFTER) {
+  const dependencyOf = (f) => after.find(([dep]) => slash(f).endsWith(dep))?.[1];
+  const present = (suffix) => files.find((f) => slash(f).endsWith(suffix));
+  const ms = (f) => durations[f] ?? UNKNOWN_MS;
+  const lanes = [];
+  for (const group of groups) {
+    const mine = files.filter((f) => groupOf(f, groups) === group);
+    const placedLater = mine.filter((f) => dependencyOf(f) && present(dependencyOf(f)));
+    const own = Array.from({ length: Math.max(1, group.lanes) }, () => ({ group: group.name, files: [], expectedMs: 0 }));
+    const order = mine.filter((f) => !placedLater.includes(f)).sort((a, b) => ms(b) - ms(a) || a.localeCompare(b));
+    for (const f of order) {
+      const lane = own.reduce((best, l) => (l.expectedMs < best.expectedMs ? l : best));
+      lane.files.push(f);
+      lane.expectedMs += ms(f);
+    }
+    for (const f of placedLater.sort()) {
+      const dependency = present(dependencyOf(f));
+      const lane = own.find((l) => l.files.includes(dependency)) ?? lanes.find((l) => l.files.includes(dependency));
+      lane.files.splice(lane.files.indexOf(dependency) + 1, 0, f);
+      lane.expectedMs += ms(f);
+    }
+    lanes.push(...own);
+  }
+  return lanes.filter((l) => l.files.length > 0);
+}
