@@ -20,6 +20,12 @@ export interface OidcProviderOptions {
   readonly clientSecret: string;
   readonly redirectUris: readonly string[];
   readonly accounts: Readonly<Record<string, OidcAccount>>;
+  /**
+   * Loopback port to listen on, e.g. an earlier provider's, so a provider started again keeps the issuer that
+   * Airflow's config names.
+   * @default a free port
+   */
+  readonly port?: number;
 }
 
 export interface OidcProviderServer {
@@ -31,7 +37,7 @@ export interface OidcProviderServer {
 
 export async function startOidcProvider(o: OidcProviderOptions): Promise<OidcProviderServer> {
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', () => resolve()));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logins: string[] = [];
   const provider = new Provider(issuer, {
@@ -67,7 +73,12 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<OidcPro
   return {
     issuer,
     logins,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections (Airflow's, the scripted browser's) would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
   };
 }
 

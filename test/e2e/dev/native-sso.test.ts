@@ -5,15 +5,16 @@
  * follows the redirects, posts the provider's login and consent forms, and comes back through
  * /auth/oauth-authorized/oidc. Headless chromium (playwright-core) does the same as a person: FAB's "Sign In with
  * oidc", the provider's login and consent pages, then Airflow's home page and DAG list; screenshots are kept under
- * test-artifacts/dev-native-sso/. One project, restarted between phases: the config's defaultRole changes, then the
- * stored client secret.
+ * test-artifacts/dev-native-sso/. One project, restarted once: when the config's defaultRole changes. For a wrong client
+ * secret the provider, not Airflow, starts again on the same issuer and expects another secret than the one Airflow
+ * read from Secrets Manager: the token request fails just as it would with a wrong secret stored.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Browser } from 'playwright-core';
 import { OIDC_PROVIDER } from '../../../src/airflow/fab-oidc.js';
 import { loginWithSso, openDagList, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
@@ -21,15 +22,18 @@ import { artifactsDir, assertScreenshot, launchChromium, requireChromium, screen
 import { runCli } from '../../support/cli.js';
 import { createDevProject, waitFor, type DevProject } from '../../support/dev-project.js';
 import { freePort, startMoto, type MotoServer } from '../../support/moto.js';
-import { signInAtDevProvider, startOidcProvider, type OidcProviderServer } from '../../support/oidc-provider.js';
+import { signInAtDevProvider, startOidcProvider, type OidcProviderOptions, type OidcProviderServer } from '../../support/oidc-provider.js';
 import { ssoLogin, type SsoLoginResult } from '../../support/sso-login.js';
 
 const CLIENT_ID = 'airflow-e2e';
 // Fresh per run, so nothing can pass on an earlier run's leftovers.
 const clientSecret = `cs-${randomBytes(18).toString('base64url')}`;
+// What the provider expects once it stops agreeing with Airflow; never given to Airflow.
+const otherSecret = `cs-${randomBytes(18).toString('base64url')}`;
 
 let moto: MotoServer;
 let provider: OidcProviderServer;
+let providerOptions: OidcProviderOptions;
 let project: DevProject;
 let browser: Browser | undefined;
 let shots = '';
@@ -120,7 +124,7 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
     secretArn = (await sm.send(new CreateSecretCommand({ Name: `airflow-oidc-${randomBytes(4).toString('hex')}`, SecretString: clientSecret }))).ARN!;
     sm.destroy();
     port = await freePort();
-    provider = await startOidcProvider({
+    providerOptions = {
       clientId: CLIENT_ID,
       clientSecret,
       redirectUris: [`${base()}/auth/oauth-authorized/oidc`, `${uiBase()}/auth/oauth-authorized/oidc`],
@@ -128,7 +132,8 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
         alice: { groups: ['airflow-admins', 'unrelated'], email: 'alice@example.com', givenName: 'Alice' },
         bob: { groups: ['data-team'], email: 'bob@example.com', givenName: 'Bob' },
       },
-    });
+    };
+    provider = await startOidcProvider(providerOptions);
     project = await createDevProject({ name: 'devsso', auth: 'fab', dags: [], extraConfig: ssoYaml() });
     await up();
     browser = await launchChromium();
@@ -211,21 +216,31 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
   });
 
   it('explains a wrong client secret in the api-server log, and signs nobody in', async () => {
-    await down();
-    const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: `${clientSecret}-wrong` }));
-    sm.destroy();
-    await up();
+    // Same issuer, same client, another secret: Airflow's secret (from Secrets Manager, as the first case proved) is
+    // now the wrong one, without the minute a restart of Airflow takes.
+    const issuer = provider.issuer;
+    await provider.stop();
+    provider = await startOidcProvider({ ...providerOptions, clientSecret: otherSecret, port: Number(new URL(issuer).port) });
+    assert.equal(provider.issuer, issuer);
+    // Only what this sign-in adds to the log counts.
+    const logBefore = (await apiServerLog()).length;
     const login = await ssoLogin(base(), 'oidc', provider.issuer, 'alice', 'any-password');
     assert.ok(passedCallback(login), trail(login));
     assert.equal(login.jar.get('_token'), undefined, trail(login));
-    assert.match(await apiServerLog(), /Error authorizing OAuth access token: invalid_client: client authentication failed/);
+    // The provider refused the token request, so it released alice's claims to no one.
+    assert.deepEqual(provider.logins, []);
+    assert.match((await apiServerLog()).slice(logBefore), /Error authorizing OAuth access token: invalid_client: client authentication failed/);
   });
 
   it('wrote neither client secret into any log of the environment', async () => {
     const dir = path.join(project.dir, '.airflow-aws', 'dev', 'logs');
     const files = (await readdir(dir)).filter((f) => f.endsWith('.log'));
     assert.ok(files.includes('api-server.log'), files.join(', '));
-    for (const f of files) assert.doesNotMatch(await readFile(path.join(dir, f), 'utf8'), new RegExp(clientSecret), f);
+    for (const f of files) {
+      const text = await readFile(path.join(dir, f), 'utf8');
+      assert.doesNotMatch(text, new RegExp(clientSecret), f);
+      // Only the provider had this one: nothing it answered Airflow may carry it into a log either.
+      assert.doesNotMatch(text, new RegExp(otherSecret), f);
+    }
   });
 });
