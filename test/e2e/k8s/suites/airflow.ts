@@ -14,7 +14,9 @@
  * while a task pod runs is replaced and the new scheduler adopts that pod; a second deploy restarts nothing; a
  * deploy that changes a task-pod setting rolls the scheduler only and keeps every secret; last, the 3.x namespace
  * goes and the 2.x line (its own image and namespace) deploys on the same cluster and runs hello in a worker pod.
- * The extra DAGs (oom, adopt) are in the test image next to hello and run only when their tests trigger them.
+ * The 3.x deployment is the one EKS gets: DAGs in the stack's bucket (S3 bundle, on moto) and credentials by Pod
+ * Identity, so the bucket checks (./bucket.ts) run against it too. Its DAGs (hello, oom, adopt, from_bucket) reach
+ * the cluster through `dags deploy`, the image holds none; oom and adopt run only when their tests trigger them.
  * Never skipped: a missing binary, package or image fails with what to run.
  *
  * Minutes on a 2-core machine (image build with a cached wheelhouse, migrations, Airflow start-up). Leaves no
@@ -30,11 +32,14 @@ import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from
 import type { KubeTestNode } from '../../../support/kube-node.js';
 import type { ImageProject } from '../../../support/image-project.js';
 import { cleanNamespaces, REGISTRY_USER, type RealNode } from '../../../support/real-node.js';
+import { BUCKET_DAG, BUCKET_DAG_FILE, bucketChecks, bundleUploadCheck, startBucketPeers, type BucketDeployment, type BucketPeers } from './bucket.js';
 
 const AIRFLOW = '3.3.2';
 /** The 2.x line (2.9–2.11 supported): deployed last, on the same cluster, once the 3.x deployment is gone. */
 const AIRFLOW2 = '2.9.0';
 const NS = 'airflow';
+/** The 3.x project: its stack on moto is `nodetest-airflow`, holding the bucket. */
+const PROJECT = 'nodetest';
 /** The 2.x line's namespace. */
 const NS2 = 'airflow2';
 
@@ -131,14 +136,21 @@ function airflowTests(harness: () => RealNode): void {
   let project2: ImageProject | undefined;
   let image2 = '';
   let pgImage = '';
+  let peers: BucketPeers | undefined;
   const timings: Record<string, number> = {};
 
   before(async () => {
     const shared = harness();
     ({ cluster, node } = shared);
     let t = Date.now();
-    const built = await buildAirflowProjectImage(AIRFLOW, 'nodetest', { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG });
+    // S3 and Pod Identity first: the project's config names moto's endpoint, and the webhook must see every pod.
+    peers = await startBucketPeers(shared.cluster, PROJECT, NS);
+    timings['moto and Pod Identity'] = Date.now() - t;
+    t = Date.now();
+    const built = await buildAirflowProjectImage(AIRFLOW, PROJECT, { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG }, peers.config);
     project = built.project;
+    // After the build: only the bundle can bring this DAG to the cluster.
+    await writeFile(path.join(project.dir, 'dags', BUCKET_DAG_FILE), BUCKET_DAG);
     const built2 = await buildAirflowProjectImage(AIRFLOW2, 'nodetest2');
     project2 = built2.project;
     pgImage = await ensureK8sPostgresImage();
@@ -160,6 +172,7 @@ function airflowTests(harness: () => RealNode): void {
     try {
       await cleanNamespaces(harness(), [NS, NS2]);
     } finally {
+      await peers?.stop();
       for (const p of [project, project2]) if (p) await rm(p.dir, { recursive: true, force: true });
     }
   });
@@ -167,6 +180,16 @@ function airflowTests(harness: () => RealNode): void {
   const c = (): KubeTestCluster => {
     assert.ok(cluster);
     return cluster;
+  };
+  /** The 3.x project's CLI, with the user's AWS credentials (moto's): deploy reads the stack's bucket with them. */
+  const cli = (args: string[], ms?: number) => {
+    assert.ok(project && peers);
+    return project.cli(args, ms, peers.moto.env);
+  };
+  const kubeFlags = (): string[] => ['--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test'];
+  const bucketDeployment = (): BucketDeployment => {
+    assert.ok(peers);
+    return { cluster: c(), namespace: NS, peers, cli, kube: kubeFlags() };
   };
 
   type ApiCall = <T>(method: string, url: string, body?: unknown) => Promise<{ status: number; body: T; text: string }>;
@@ -244,10 +267,12 @@ function airflowTests(harness: () => RealNode): void {
     return m;
   }
 
+  bundleUploadCheck(bucketDeployment);
+
   it('deploy --kube-context --in-cluster-postgres runs the Jobs and every component becomes Ready through its probes', async () => {
     assert.ok(project);
     const t = Date.now();
-    const r = await project.cli(
+    const r = await cli(
       [
         // --verbose: the engine's `done in N s: <wait>` lines, printed below (where a deploy's minutes go).
         '--verbose',
@@ -348,6 +373,8 @@ function airflowTests(harness: () => RealNode): void {
     process.stderr.write(`# worker pod ${workerPod.metadata.name}: last phase seen ${lastPhase}; run ${runId} success in ${timings['DAG run triggered -> success']} ms\n`);
   });
 
+  bucketChecks(bucketDeployment);
+
   it('a task that exceeds its memory limit: logs and status say OOMKilled and the limit (512Mi)', async () => {
     assert.ok(project);
     const api = await airflowApi();
@@ -395,16 +422,16 @@ function airflowTests(harness: () => RealNode): void {
       process.stderr.write(`# OOM pod ${held}: phase ${pod.body.status?.phase}, base terminated ${JSON.stringify(terminated)}\n`);
 
       const kube = ['--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test'];
-      const logs = await project.cli(['logs', ...kube, '--dag', 'oom', '--run', runId, '--task', 'eat'], 120_000);
+      const logs = await cli(['logs', ...kube, '--dag', 'oom', '--run', runId, '--task', 'eat'], 120_000);
       assert.equal(logs.code, 0, logs.stderr);
       // The log first (Airflow's supervisor saw its task process die by SIGKILL: exit code -9), then our reading of the pod.
       assert.match(logs.stdout, /"event":"Workload finished".*"exit_code":-9.*"final_state":"failed"/, logs.stdout.slice(-3000));
       assert.match(logs.stderr, new RegExp(`task pod ${held}: OOMKilled — exceeded the memory limit of 512Mi \\(container base, exit code ${terminated?.exitCode}`), logs.stderr);
       assert.match(logs.stderr, /kubernetes\.workers\.memory/);
 
-      const status = await project.cli(['status', ...kube], 120_000);
+      const status = await cli(['status', ...kube], 120_000);
       assert.match(status.stdout, new RegExp(`task pod +${held} \\(oom\\.eat, run ${runId.replace(/[.+]/g, '\\$&')}, try 1\\): OOMKilled — exceeded the memory limit of 512Mi`), `${status.stdout}\n${status.stderr}`);
-      const json = await project.cli(['status', '--json', ...kube], 120_000);
+      const json = await cli(['status', '--json', ...kube], 120_000);
       const problems = (JSON.parse(json.stdout) as { kube: { tasks: { problems: { pod: string; dagId: string; taskId: string; kind: string; text: string }[] } } }).kube.tasks.problems;
       const mine = problems.find((x) => x.pod === held);
       assert.deepEqual(mine && [mine.dagId, mine.taskId, mine.kind], ['oom', 'eat', 'oom-killed'], JSON.stringify(problems));
@@ -478,7 +505,7 @@ function airflowTests(harness: () => RealNode): void {
     const before = await snapshot();
     assert.ok(before.size >= 6, JSON.stringify([...before]));
     const t = Date.now();
-    const r = await project.cli(
+    const r = await cli(
       ['deploy', '--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test', '--in-cluster-postgres', '--postgres-image', pgImage, '--image', image, '--timeout', '600', '--json'],
       900_000,
     );
@@ -501,7 +528,7 @@ function airflowTests(harness: () => RealNode): void {
     // Only the executor's pod template uses it; the scheduler mounts that template, nothing else does.
     await appendFile(path.join(project.dir, 'airflow-aws.yaml'), 'kubernetes:\n  workers:\n    memory: 768Mi\n');
     const t = Date.now();
-    const r = await project.cli(
+    const r = await cli(
       ['deploy', '--kubeconfig', c().kubeconfigPath, '--kube-context', 'kube-test', '--in-cluster-postgres', '--postgres-image', pgImage, '--image', image, '--timeout', '900', '--json'],
       1_200_000,
     );
