@@ -1,0 +1,214 @@
+/**
+ * The build lock of the shared virtualenv (`<dir>.lock`), with real processes and a real `python3 -m venv` + pip
+ * installing a one-module wheel from a hashed lock (no network): two processes that need the same venv at once
+ * build it once; a lock left by a dead or reused pid is taken over; a waiter can be cancelled; a failed build
+ * releases the lock.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { withBuildLock } from '../../../src/adapters/fs/build-lock.js';
+import { identify } from '../../../src/adapters/proc/process-identity.js';
+import { ensureVenv } from '../../../src/adapters/proc/python-venv.js';
+import { renderLockOwner } from '../../../src/dev/build-lock.js';
+import type { LockWait } from '../../../src/dev/build-lock.js';
+import type { ProcessIdentity } from '../../../src/dev/process-identity.js';
+import { REPO_ROOT, tempDir } from '../../support/cli.js';
+import { TINY_MODULE, TINY_VALUE, writeTinyLock } from '../../support/tiny-wheel.js';
+import type { VenvChildArgs, VenvChildEvent } from '../../support/venv-child.js';
+
+const CHILD = path.join(REPO_ROOT, 'dist', 'test', 'support', 'venv-child.js');
+const MARKER = '.airflow-aws-complete';
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+function scratch(): string {
+  const dir = tempDir('airflow-aws-venvlock-');
+  dirs.push(dir);
+  return dir;
+}
+
+/** A live process and its real identity: the owner of a lock that is really held. */
+function liveProcess(): { child: ChildProcess; identity: ProcessIdentity } {
+  const child = spawn('sleep', ['120'], { stdio: 'ignore' });
+  children.push(child);
+  const identity = identify(child.pid!);
+  assert.ok(identity, `cannot read /proc/${child.pid}/stat: this test needs Linux`);
+  return { child, identity };
+}
+
+/** The identity of a process that has exited: what a lock left by a killed airflow-aws names. */
+async function deadProcess(): Promise<ProcessIdentity> {
+  const { child, identity } = liveProcess();
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  return identity;
+}
+
+async function writeLock(lockFile: string, identity: ProcessIdentity, token = 'left-behind'): Promise<string> {
+  const text = renderLockOwner({ pid: identity.pid, identity, token, since: '2026-01-01T00:00:00.000Z' });
+  await writeFile(lockFile, text);
+  return text;
+}
+
+async function until(what: string, ms: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface RunningChild {
+  readonly pid: number;
+  readonly events: VenvChildEvent[];
+  readonly exited: Promise<number | null>;
+  stderr: string;
+}
+
+function startChild(args: VenvChildArgs, env: NodeJS.ProcessEnv): RunningChild {
+  const child = spawn(process.execPath, [CHILD, JSON.stringify(args)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const running: RunningChild = { pid: child.pid!, events: [], exited: new Promise((r) => child.once('exit', (code) => r(code))), stderr: '' };
+  let rest = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) running.events.push(JSON.parse(l) as VenvChildEvent);
+  });
+  child.stderr!.on('data', (d: Buffer) => (running.stderr += d.toString()));
+  return running;
+}
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const has = (c: RunningChild, kind: VenvChildEvent['event']) => c.events.some((e) => e.event === kind);
+
+describe('shared virtualenv build lock', { timeout: 300_000 }, () => {
+  it('two processes that ensure the same venv at once: pip runs once, the second waits and reuses it, both import from it', async () => {
+    const work = scratch();
+    const lockFile = await writeTinyLock(work);
+    const dir = path.join(work, 'cache', 'venvs', 'tiny-py3');
+    // The interpreter holds whichever process builds inside `python -m venv` until the gate opens, so the other
+    // one is sure to find the build under way, however fast or loaded the machine is.
+    const gate = path.join(work, 'gate');
+    const python = path.join(work, 'gated-python');
+    await writeFile(python, `#!/bin/sh\nwhile [ ! -e '${gate}' ]; do sleep 0.1; done\nexec python3 "$@"\n`);
+    await chmod(python, 0o755);
+    const args: VenvChildArgs = { dir, python, lockFile, pipCacheDir: path.join(work, 'cache', 'pip') };
+    // pip appends to PIP_LOG whenever it runs (ensurepip, inside `python -m venv`, ignores PIP_* variables).
+    const pipLog = (n: number) => path.join(work, `pip-${n}.log`);
+    const both = [startChild(args, { PIP_LOG: pipLog(1) }), startChild(args, { PIP_LOG: pipLog(2) })];
+
+    // Open the gate once one waits (the lock works) or both build (it does not: let them finish so the asserts say so).
+    await until('one process to wait for the other, or both to build', 120_000, () => both.some((c) => has(c, 'wait')) || both.every((c) => has(c, 'build')));
+    await writeFile(gate, '');
+    await Promise.all(both.map((c) => c.exited));
+
+    const builders = both.filter((c) => has(c, 'build'));
+    assert.equal(builders.length, 1, `exactly one process builds; events: ${JSON.stringify(both.map((c) => c.events))}`);
+    const [builder] = builders;
+    const waiter = both.find((c) => c !== builder)!;
+    assert.deepEqual(waiter.events[0], { event: 'wait', ownerPid: builder!.pid }, 'the waiter names the builder');
+    for (const c of both) {
+      const done = c.events.find((e) => e.event === 'done');
+      assert.deepEqual(done, { event: 'done', created: c === builder, imported: TINY_VALUE }, `pid ${c.pid}: ${JSON.stringify(c.events)} ${c.stderr}`);
+    }
+    const logs = [1, 2].filter((n) => existsSync(pipLog(n)));
+    assert.equal(logs.length, 1, 'pip install ran in one process only');
+    assert.match(await readFile(pipLog(logs[0]!), 'utf8'), /Successfully installed tinypkg-1\.0/);
+    assert.ok(existsSync(path.join(dir, MARKER)));
+    assert.equal(existsSync(`${dir}.lock`), false, 'the lock is released');
+    assert.deepEqual((await readdir(path.dirname(dir))).sort(), ['tiny-py3'], 'no temporary lock files are left beside the venv');
+  });
+
+  it('takes over a lock left by a killed builder and builds the venv over its half-built directory', async () => {
+    const work = scratch();
+    const lockFile = await writeTinyLock(work);
+    const dir = path.join(work, 'venv');
+    await mkdir(path.join(dir, 'bin'), { recursive: true });
+    await writeFile(path.join(dir, 'bin', 'half-written'), '');
+    await writeLock(`${dir}.lock`, await deadProcess());
+    const waits: LockWait[] = [];
+    const venv = await ensureVenv({ dir, python: { path: 'python3', version: 'test' }, lockFile, pipCacheDir: path.join(work, 'pip'), onWait: (w) => waits.push(w) });
+    assert.equal(venv.created, true);
+    assert.deepEqual(waits, [], 'a dead owner is not waited for');
+    const r = spawnSync(venv.python, ['-c', `import ${TINY_MODULE}; print(${TINY_MODULE}.VALUE)`], { encoding: 'utf8' });
+    assert.equal(r.stdout.trim(), TINY_VALUE, r.stderr);
+    assert.equal(existsSync(path.join(dir, 'bin', 'half-written')), false);
+    assert.equal(existsSync(`${dir}.lock`), false);
+  });
+
+  it('is cancelled while it waits for a live builder, leaving that builder’s lock and directory alone', async () => {
+    const work = scratch();
+    const dir = path.join(work, 'venv');
+    const owner = liveProcess();
+    const held = await writeLock(`${dir}.lock`, owner.identity, 'live-builder');
+    const abort = new AbortController();
+    const waits: LockWait[] = [];
+    let built = false;
+    await assert.rejects(
+      ensureVenv({
+        dir,
+        python: { path: 'python3', version: 'test' },
+        lockFile: path.join(work, 'never-read.lock'),
+        pipCacheDir: path.join(work, 'pip'),
+        signal: abort.signal,
+        onWait: (w) => {
+          waits.push(w);
+          abort.abort();
+        },
+        onBuild: () => (built = true),
+      }),
+      (e: Error & { code?: string }) => e.code === 'CANCELLED' && /waiting for another airflow-aws to finish building the virtualenv/.test(e.message),
+    );
+    assert.deepEqual(waits, [{ lockFile: `${dir}.lock`, ownerPid: owner.identity.pid }]);
+    assert.equal(built, false);
+    assert.equal(await readFile(`${dir}.lock`, 'utf8'), held, 'the live owner keeps its lock');
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('releases the lock when the build fails (pip refuses a wrong hash), leaving no directory', async () => {
+    const work = scratch();
+    const lockFile = await writeTinyLock(work, { hash: '0'.repeat(64) });
+    const dir = path.join(work, 'venv');
+    await assert.rejects(
+      ensureVenv({ dir, python: { path: 'python3', version: 'test' }, lockFile, pipCacheDir: path.join(work, 'pip') }),
+      (e: Error & { code?: string }) => e.code === 'VENV_INSTALL_FAILED',
+    );
+    assert.equal(existsSync(`${dir}.lock`), false);
+    assert.equal(existsSync(dir), false);
+  });
+});
+
+describe('build lock takeover', () => {
+  const stale: [string, (lockFile: string) => Promise<unknown>][] = [
+    ['whose owner was killed', async (f) => writeLock(f, await deadProcess())],
+    // A live process with another start time: the pid was reused after the owner died.
+    ['whose pid now names another process', async (f) => writeLock(f, { ...liveProcess().identity, startTicks: 1 })],
+    ['that airflow-aws did not write', (f) => writeFile(f, '')],
+  ];
+  for (const [name, leave] of stale) {
+    it(`takes over a lock ${name} without waiting, and releases it after the build`, async () => {
+      const lockFile = path.join(scratch(), 'thing.lock');
+      await leave(lockFile);
+      const waits: LockWait[] = [];
+      let heldDuringBuild = '';
+      const got = await withBuildLock(lockFile, { building: 'a thing', onWait: (w) => waits.push(w) }, async () => {
+        heldDuringBuild = await readFile(lockFile, 'utf8');
+        return 'built';
+      });
+      assert.equal(got, 'built');
+      assert.deepEqual(waits, []);
+      assert.match(heldDuringBuild, new RegExp(`"pid":${process.pid},`), 'this process held the lock while building');
+      assert.equal(existsSync(lockFile), false);
+    });
+  }
+});
