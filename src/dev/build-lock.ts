@@ -77,6 +77,8 @@ export function judgeLock(owner: LockOwner | undefined, seen: ProcessObservation
 
 /** What a caller is told, once, while another process holds the lock. */
 export interface LockWait {
+  /** What is being built, e.g. "the virtualenv /x/y". */
+  readonly building: string;
   readonly lockFile: string;
   readonly ownerPid: number;
   /** Set when the owner's liveness cannot be proven (no /proc): the user may have to delete the lock file. */
@@ -84,7 +86,13 @@ export interface LockWait {
 }
 
 /** "waiting for another airflow-aws (pid N) to finish building the virtualenv DIR" (+ what to do if unverified). */
-export function describeWait(building: string, wait: LockWait): string {
-  const base = `waiting for another airflow-aws (pid ${wait.ownerPid}) to finish building ${building}`;
+export function describeWait(wait: LockWait): string {
+  const base = `waiting for another airflow-aws (pid ${wait.ownerPid}) to finish building ${wait.building}`;
   return wait.unverified ? `${base}; ${wait.unverified}: if no airflow-aws is running, delete ${wait.lockFile}` : base;
+}
+
+/** Tells the user: a progress step, or a warning when the owner cannot be proven alive (the lock may need deleting). */
+export function reportWait(out: { step(message: string): void; warn(message: string): void }, wait: LockWait): void {
+  if (wait.unverified) out.warn(describeWait(wait));
+  else out.step(describeWait(wait));
 }

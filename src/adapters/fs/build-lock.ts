@@ -15,7 +15,7 @@ import { UserError } from '../../errors/user-error.js';
 import { identify, observeProcess } from '../proc/process-identity.js';
 
 export interface BuildLockOptions {
-  /** What is built under the lock, e.g. "the virtualenv /x/y": names it in the cancellation error. */
+  /** What is built under the lock, e.g. "the virtualenv /x/y": for the wait message and the cancellation error. */
   readonly building: string;
   readonly signal?: AbortSignal;
   /** Called once, when another live airflow-aws holds the lock and this one starts waiting. */
@@ -105,7 +105,7 @@ export async function withBuildLock<T>(lockFile: string, opts: BuildLockOptions,
     }
     if (!told) {
       told = true;
-      opts.onWait?.({ lockFile, ownerPid: verdict.owner.pid, ...(verdict.unverified ? { unverified: verdict.unverified } : {}) });
+      opts.onWait?.({ building: opts.building, lockFile, ownerPid: verdict.owner.pid, ...(verdict.unverified ? { unverified: verdict.unverified } : {}) });
     }
     try {
       await delay(opts.pollMs ?? 500, undefined, opts.signal ? { signal: opts.signal } : {});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeWait, judgeLock, parseLockOwner, renderLockOwner, type LockOwner, type LockVerdict } from '../../../src/dev/build-lock.js';
+import { describeWait, judgeLock, parseLockOwner, renderLockOwner, reportWait, type LockOwner, type LockVerdict, type LockWait } from '../../../src/dev/build-lock.js';
 import type { ProcessObservation } from '../../../src/dev/process-identity.js';
 
 const BOOT = '355581cc-069a-4e12-896b-2468b928a324';
@@ -61,19 +61,25 @@ describe('build lock verdicts', () => {
 });
 
 describe('build lock wait message', () => {
-  const cases: [string, Parameters<typeof describeWait>[1], RegExp][] = [
+  const cases: [string, LockWait, RegExp][] = [
     [
       'a verified owner',
-      { lockFile: '/c/venvs/abc.lock', ownerPid: 4242 },
+      { building: 'the virtualenv /c/venvs/abc', lockFile: '/c/venvs/abc.lock', ownerPid: 4242 },
       /^waiting for another airflow-aws \(pid 4242\) to finish building the virtualenv \/c\/venvs\/abc$/,
     ],
     [
       'an owner that cannot be verified, naming the file to delete',
-      { lockFile: '/c/venvs/abc.lock', ownerPid: 4242, unverified: 'pid 4242 is alive, but it cannot be proven' },
+      { building: 'the virtualenv /c/venvs/abc', lockFile: '/c/venvs/abc.lock', ownerPid: 4242, unverified: 'pid 4242 is alive, but it cannot be proven' },
       /\(pid 4242\).*cannot be proven: if no airflow-aws is running, delete \/c\/venvs\/abc\.lock$/,
     ],
   ];
   for (const [name, wait, want] of cases) {
-    it(`tells the user about ${name}`, () => assert.match(describeWait('the virtualenv /c/venvs/abc', wait), want));
+    it(`tells the user about ${name}`, () => assert.match(describeWait(wait), want));
   }
+  it('reports a verified owner as a step and an unverifiable one as a warning', () => {
+    const said: string[] = [];
+    const out = { step: (m: string) => said.push(`step: ${m}`), warn: (m: string) => said.push(`warn: ${m}`) };
+    for (const [, wait] of cases) reportWait(out, wait);
+    assert.deepEqual(said.map((l) => l.slice(0, 5)), ['step:', 'warn:']);
+  });
 });

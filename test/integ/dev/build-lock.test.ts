@@ -1,8 +1,9 @@
 /**
- * The build lock of the shared virtualenv (`<dir>.lock`), with real processes and a real `python3 -m venv` + pip
- * installing a one-module wheel from a hashed lock (no network): two processes that need the same venv at once
- * build it once; a lock left by a dead or reused pid is taken over; a waiter can be cancelled; a failed build
- * releases the lock.
+ * The build lock of the machine cache's builds (`<dir>.lock`), with real processes. The shared virtualenv of native
+ * mode with a real `python3 -m venv` + pip installing a one-module wheel from a hashed lock (no network): two
+ * processes that need the same venv at once build it once; a lock left by a dead or reused pid is taken over; a
+ * waiter can be cancelled; a failed build releases the lock. The tool virtualenv of `image lock` and the folder of
+ * `image wheelhouse` wait behind the same lock (without network: nothing is built there).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,10 +13,12 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { withBuildLock } from '../../../src/adapters/fs/build-lock.js';
 import { identify } from '../../../src/adapters/proc/process-identity.js';
+import { downloadWheelhouse, ensurePythonTools } from '../../../src/adapters/proc/python-tools.js';
 import { ensureVenv } from '../../../src/adapters/proc/python-venv.js';
 import { renderLockOwner } from '../../../src/dev/build-lock.js';
 import type { LockWait } from '../../../src/dev/build-lock.js';
 import type { ProcessIdentity } from '../../../src/dev/process-identity.js';
+import { UV_VERSION } from '../../../src/image/lock.js';
 import { REPO_ROOT, tempDir } from '../../support/cli.js';
 import { TINY_MODULE, TINY_VALUE, writeTinyLock } from '../../support/tiny-wheel.js';
 import type { VenvChildArgs, VenvChildEvent } from '../../support/venv-child.js';
@@ -169,7 +172,7 @@ describe('shared virtualenv build lock', { timeout: 300_000 }, () => {
       }),
       (e: Error & { code?: string }) => e.code === 'CANCELLED' && /waiting for another airflow-aws to finish building the virtualenv/.test(e.message),
     );
-    assert.deepEqual(waits, [{ lockFile: `${dir}.lock`, ownerPid: owner.identity.pid }]);
+    assert.deepEqual(waits, [{ building: `the virtualenv ${dir}`, lockFile: `${dir}.lock`, ownerPid: owner.identity.pid }]);
     assert.equal(built, false);
     assert.equal(await readFile(`${dir}.lock`, 'utf8'), held, 'the live owner keeps its lock');
     assert.equal(existsSync(dir), false);
@@ -211,4 +214,46 @@ describe('build lock takeover', () => {
       assert.equal(existsSync(lockFile), false);
     });
   }
+});
+
+describe('image tools and wheelhouse build lock', () => {
+  it('image lock waits for another process building the tool virtualenv, then reuses it without building', async () => {
+    const cacheDir = scratch();
+    const venv = path.join(cacheDir, 'tools', `uv-${UV_VERSION}`);
+    await mkdir(path.dirname(venv), { recursive: true });
+    await writeLock(`${venv}.lock`, liveProcess().identity, 'live-builder');
+    const waits: LockWait[] = [];
+    // An interpreter that does not exist: building here instead of reusing would fail.
+    const ensured = ensurePythonTools({ cacheDir, python: path.join(cacheDir, 'no-python'), onWait: (w) => waits.push(w) });
+    await until('the wait to be reported', 10_000, () => waits.length > 0);
+    // What the other process does when it finishes: the marker, then the lock goes.
+    await mkdir(venv, { recursive: true });
+    await writeFile(path.join(venv, '.airflow-aws-complete'), '');
+    await rm(`${venv}.lock`);
+    assert.equal((await ensured).venv, venv);
+    assert.match(waits[0]!.building, /^the tool virtualenv /);
+    assert.equal(existsSync(`${venv}.lock`), false);
+  });
+
+  it('image wheelhouse waits for another download into the same folder and can be cancelled there', async () => {
+    const work = scratch();
+    const out = path.join(work, 'wheels');
+    const held = await writeLock(`${out}.lock`, liveProcess().identity, 'live-download');
+    const abort = new AbortController();
+    const waits: LockWait[] = [];
+    const tools = { venv: work, uv: path.join(work, 'no-uv'), pip: path.join(work, 'no-pip') };
+    await assert.rejects(
+      downloadWheelhouse(tools, path.join(work, 'never-read.lock'), { python: '3.12', platform: 'linux/amd64' }, out, {
+        cacheDir: work,
+        signal: abort.signal,
+        onWait: (w) => {
+          waits.push(w);
+          abort.abort();
+        },
+      }),
+      (e: Error & { code?: string }) => e.code === 'CANCELLED',
+    );
+    assert.deepEqual(waits.map((w) => w.building), [`the wheelhouse ${out}`]);
+    assert.equal(await readFile(`${out}.lock`, 'utf8'), held);
+  });
 });
