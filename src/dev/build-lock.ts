@@ -54,7 +54,7 @@ export type LockVerdict =
   | { readonly kind: 'stale'; readonly why: string };
 
 /**
- * Held while its owner is provably the recorded process, or alive but unverifiable (no /proc): waiting is the safe
+ * Held while its owner is provably the recorded process (and not a zombie), or alive but unverifiable (no /proc): waiting is the safe
  * answer there, and the wait message names the file to delete. Stale when the owner is gone, when its pid now
  * names another process (reboot, pid reuse), or when the file is not one airflow-aws writes: every lock is written
  * whole before it appears (see the adapter), so a half-written one is never seen.
@@ -64,6 +64,8 @@ export function judgeLock(owner: LockOwner | undefined, seen: ProcessObservation
   const verdict = judgeProcess(owner.identity, owner.pid, seen);
   switch (verdict.kind) {
     case 'ours':
+      // A zombie has exited (its parent has not reaped it yet) and builds nothing; its pid cannot be reused meanwhile.
+      if (seen.kind === 'running' && seen.stat.state === 'Z') return { kind: 'stale', why: `its owner, pid ${owner.pid}, has exited` };
       return { kind: 'held', owner };
     case 'gone':
       return { kind: 'stale', why: `its owner, pid ${owner.pid}, is gone` };

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -50,6 +50,15 @@ async function deadProcess(): Promise<ProcessIdentity> {
   child.kill('SIGKILL');
   await exited;
   return identity;
+}
+
+/** A zombie: a `sleep 0` whose parent execs into a long sleep that never reaps it. */
+async function zombieProcess(): Promise<ProcessIdentity> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 120'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(parent);
+  const pid = Number(await new Promise<string>((r) => parent.stdout!.once('data', (d: Buffer) => r(d.toString()))));
+  await until(`pid ${pid} to become a zombie`, 10_000, () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+  return identify(pid)!;
 }
 
 async function writeLock(lockFile: string, identity: ProcessIdentity, token = 'left-behind'): Promise<string> {
@@ -191,9 +200,10 @@ describe('shared virtualenv build lock', { timeout: 300_000 }, () => {
   });
 });
 
-describe('build lock takeover', () => {
+describe('build lock takeover', { timeout: 60_000 }, () => {
   const stale: [string, (lockFile: string) => Promise<unknown>][] = [
     ['whose owner was killed', async (f) => writeLock(f, await deadProcess())],
+    ['whose owner has exited but is not reaped yet (a zombie)', async (f) => writeLock(f, await zombieProcess())],
     // A live process with another start time: the pid was reused after the owner died.
     ['whose pid now names another process', async (f) => writeLock(f, { ...liveProcess().identity, startTicks: 1 })],
     ['that airflow-aws did not write', (f) => writeFile(f, '')],

@@ -34,14 +34,15 @@ describe('build lock records', () => {
 });
 
 describe('build lock verdicts', () => {
-  const running = (startTicks: number, bootId = BOOT): ProcessObservation => ({
+  const running = (startTicks: number, bootId = BOOT, state = 'S'): ProcessObservation => ({
     kind: 'running',
     bootId,
-    stat: { pid: 4242, state: 'S', pgrp: 4242, session: 4242, startTicks },
+    stat: { pid: 4242, state, pgrp: 4242, session: 4242, startTicks },
   });
   const cases: [string, LockOwner | undefined, ProcessObservation, LockVerdict['kind'], RegExp?][] = [
     ['its owner still running', owner, running(52148), 'held'],
     ['its owner gone', owner, { kind: 'gone' }, 'stale', /pid 4242, is gone/],
+    ['its owner exited but not yet reaped (a zombie)', owner, running(52148, BOOT, 'Z'), 'stale', /pid 4242, has exited/],
     ['its pid reused by a later process', owner, running(90001), 'stale', /reused/],
     ['its pid recorded before a reboot', owner, running(52148, OTHER_BOOT), 'stale', /reboot/],
     ['a file airflow-aws does not write', undefined, { kind: 'gone' }, 'stale', /not one airflow-aws writes/],
