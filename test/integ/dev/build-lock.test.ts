@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,8 +19,11 @@ import { ensureVenv } from '../../../src/adapters/proc/python-venv.js';
 import { renderLockOwner } from '../../../src/dev/build-lock.js';
 import type { LockWait } from '../../../src/dev/build-lock.js';
 import type { ProcessIdentity } from '../../../src/dev/process-identity.js';
-import { UV_VERSION } from '../../../src/image/lock.js';
-import { REPO_ROOT, tempDir } from '../../support/cli.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { venvDir } from '../../../src/dev/paths.js';
+import { lockRequest, renderLockFile, UV_VERSION } from '../../../src/image/lock.js';
+import { CLI, REPO_ROOT, tempDir } from '../../support/cli.js';
+import { hostPython } from '../../support/dev-project.js';
 import { TINY_MODULE, TINY_VALUE, writeTinyLock } from '../../support/tiny-wheel.js';
 import type { VenvChildArgs, VenvChildEvent } from '../../support/venv-child.js';
 
@@ -196,6 +200,44 @@ describe('shared virtualenv build lock', { timeout: 300_000 }, () => {
       (e: Error & { code?: string }) => e.code === 'VENV_INSTALL_FAILED',
     );
     assert.equal(existsSync(`${dir}.lock`), false);
+    assert.equal(existsSync(dir), false);
+  });
+});
+
+describe('the CLI behind a build lock', () => {
+  it('dev parse --native says it waits for the airflow-aws building its virtualenv, and stops on Ctrl-C leaving that build alone', async () => {
+    const project = scratch();
+    const cache = scratch();
+    const python = hostPython();
+    const configFile = path.join(project, 'airflow-aws.yaml');
+    await writeFile(configFile, `name: waits\nregion: us-east-1\nairflow:\n  python: "${python}"\n`);
+    await mkdir(path.join(project, 'dags'));
+    // A fresh hashed lock for this config (what `image lock` writes); nothing is installed from it here.
+    const lockText = renderLockFile(lockRequest(await loadConfig(configFile), ''), `apache-airflow==3.0.0 --hash=sha256:${'a'.repeat(64)}\n`);
+    await writeFile(path.join(project, 'airflow-aws.lock'), lockText);
+    const dir = venvDir(cache, createHash('sha256').update(lockText).digest('hex'), python);
+    await mkdir(path.dirname(dir), { recursive: true });
+    const owner = liveProcess();
+    const held = await writeLock(`${dir}.lock`, owner.identity, 'live-dev-up');
+
+    const cli = spawn(process.execPath, [CLI, 'dev', 'parse', '--native'], {
+      cwd: project,
+      env: { ...process.env, NO_COLOR: '1', AIRFLOW_AWS_CACHE: cache },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(cli);
+    let stderr = '';
+    cli.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
+    await until('the wait message', 60_000, () => stderr.includes('waiting for another airflow-aws'));
+    cli.kill('SIGINT');
+    const code = await exited;
+
+    assert.match(stderr, new RegExp(`waiting for another airflow-aws \\(pid ${owner.identity.pid}\\) to finish building the virtualenv ${dir}`));
+    assert.equal(stderr.match(/waiting for another airflow-aws \(pid/g)?.length, 1, `said once: ${stderr}`);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /cancelled/);
+    assert.equal(await readFile(`${dir}.lock`, 'utf8'), held);
     assert.equal(existsSync(dir), false);
   });
 });
