@@ -54,10 +54,10 @@ export type LockVerdict =
   | { readonly kind: 'stale'; readonly why: string };
 
 /**
- * Held while its owner is provably the recorded process (and not a zombie), or alive but unverifiable (no /proc): waiting is the safe
- * answer there, and the wait message names the file to delete. Stale when the owner is gone, when its pid now
- * names another process (reboot, pid reuse), or when the file is not one airflow-aws writes: every lock is written
- * whole before it appears (see the adapter), so a half-written one is never seen.
+ * Held while its owner is provably the recorded process (and not a zombie), or alive but unverifiable (no /proc):
+ * waiting is the safe answer there, and the wait message names the file to delete. Stale when the owner is gone or
+ * has exited, when its pid now names another process (reboot, pid reuse), or when the file is not one airflow-aws
+ * writes: every lock is written whole before it appears (see the adapter), so a half-written one is never seen.
  */
 export function judgeLock(owner: LockOwner | undefined, seen: ProcessObservation): LockVerdict {
   if (!owner) return { kind: 'stale', why: 'the lock file is not one airflow-aws writes' };
