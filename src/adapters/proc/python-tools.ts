@@ -7,8 +7,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { LockWait } from '../../dev/build-lock.js';
 import { UserError } from '../../errors/user-error.js';
 import { pipPlatformTags, UV_VERSION, uvCompileArgs, type LockRequest, type Platform } from '../../image/lock.js';
+import { withBuildLock } from '../fs/build-lock.js';
 import { runChecked, runProcess } from './run-process.js';
 
 export interface PythonToolsOptions {
@@ -18,6 +20,8 @@ export interface PythonToolsOptions {
   /** Host interpreter used to create the tool virtualenv. @default "python3" */
   readonly python?: string;
   readonly onLine?: (line: string) => void;
+  /** Called once when another process is building the same thing (tool venv, wheelhouse) and this one waits. */
+  readonly onWait?: (wait: LockWait) => void;
 }
 
 export interface PythonTools {
@@ -26,18 +30,30 @@ export interface PythonTools {
   readonly pip: string;
 }
 
-/** Create (once) `<cache>/tools/uv-<version>` with pip and uv==UV_VERSION; later calls reuse it. */
+/**
+ * Create (once) `<cache>/tools/uv-<version>` with pip and uv==UV_VERSION; later calls reuse it. Built under a lock
+ * (`<venv>.lock`): two `image lock` at once on a machine that has no tools yet would otherwise delete and build
+ * the same directory.
+ */
 export async function ensurePythonTools(opts: PythonToolsOptions): Promise<PythonTools> {
   const venv = path.join(opts.cacheDir, 'tools', `uv-${UV_VERSION}`);
   const tools = { venv, uv: path.join(venv, 'bin', 'uv'), pip: path.join(venv, 'bin', 'pip') };
   // The marker is written last: a half-built venv from an interrupted run is never mistaken for a good one.
   const marker = path.join(venv, '.airflow-aws-complete');
   if (existsSync(marker)) return tools;
-  await rm(venv, { recursive: true, force: true });
   await mkdir(path.dirname(venv), { recursive: true });
+  return withBuildLock(`${venv}.lock`, { building: `the tool virtualenv ${venv}`, signal: opts.signal, onWait: opts.onWait }, async () => {
+    // Built by the process we waited for, unless it failed.
+    if (!existsSync(marker)) await buildPythonTools(tools, marker, opts);
+    return tools;
+  });
+}
+
+async function buildPythonTools(tools: PythonTools, marker: string, opts: PythonToolsOptions): Promise<void> {
+  await rm(tools.venv, { recursive: true, force: true });
   const python = opts.python ?? 'python3';
   const sig = opts.signal ? { signal: opts.signal } : {};
-  await runChecked(python, ['-m', 'venv', venv], {
+  await runChecked(python, ['-m', 'venv', tools.venv], {
     ...sig,
     what: `${python} -m venv`,
     code: 'PYTHON_TOOLS_FAILED',
@@ -50,7 +66,6 @@ export async function ensurePythonTools(opts: PythonToolsOptions): Promise<Pytho
     hint: 'PyPI must be reachable from this machine (set PIP_INDEX_URL / PIP_CERT for a mirror or a TLS-intercepting proxy)',
   });
   await writeFile(marker, `uv ${UV_VERSION}\n`);
-  return tools;
 }
 
 /**
@@ -99,6 +114,9 @@ export async function compileLock(tools: PythonTools, req: LockRequest, opts: Py
  * only as a source archive (Airflow 2.9 has two: python-nvd3, unicodecsv) is downloaded as such, hash-checked, and
  * built in the builder stage — so the wheelhouse also gets the build backend (setuptools, wheel) for it.
  * Returns the file count.
+ *
+ * One download per folder at a time (lock `<dir>.lock`): pip copies each file into `--dest` in place, and a second
+ * pip that checks the hash of a half-copied file deletes it as corrupt, under the first one's feet.
  */
 export async function downloadWheelhouse(
   tools: PythonTools,
@@ -108,38 +126,41 @@ export async function downloadWheelhouse(
   opts: PythonToolsOptions,
 ): Promise<{ files: number; sdists: string[] }> {
   await mkdir(dir, { recursive: true });
-  const abi = `cp${target.python.replace('.', '')}`;
-  const targetArgs = [
-    '--python-version',
-    target.python,
-    '--implementation',
-    'cp',
-    ...['--abi', abi, '--abi', 'abi3', '--abi', 'none'],
-    ...pipPlatformTags(target.platform).flatMap((p) => ['--platform', p]),
-  ];
-  const common = {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onLine ? { onLine: (l: string) => opts.onLine!(l) } : {}),
-    env: { PIP_CACHE_DIR: path.join(opts.cacheDir, 'pip-cache') },
-    code: 'WHEELHOUSE_FAILED',
-    hint: 'a locked package may have no wheel or source archive usable on this Python/platform; PyPI must be reachable from this machine',
-  };
-  // pip skips files already in `dir` after checking their hash, so re-running only fetches what is missing.
-  await runChecked(
-    tools.pip,
-    ['download', '--disable-pip-version-check', '--no-deps', '--require-hashes', ...targetArgs, '--dest', dir, '--requirement', lockFile],
-    { ...common, what: 'pip download (wheelhouse)' },
-  );
-  const files = (await readdir(dir)).filter((f) => !f.startsWith('.'));
-  const sdists = files.filter((f) => /\.(tar\.gz|zip|tar\.bz2)$/.test(f));
-  if (sdists.length > 0) {
+  const lock = { building: `the wheelhouse ${dir}`, signal: opts.signal, onWait: opts.onWait };
+  return withBuildLock(`${path.resolve(dir)}.lock`, lock, async () => {
+    const abi = `cp${target.python.replace('.', '')}`;
+    const targetArgs = [
+      '--python-version',
+      target.python,
+      '--implementation',
+      'cp',
+      ...['--abi', abi, '--abi', 'abi3', '--abi', 'none'],
+      ...pipPlatformTags(target.platform).flatMap((p) => ['--platform', p]),
+    ];
+    const common = {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onLine ? { onLine: (l: string) => opts.onLine!(l) } : {}),
+      env: { PIP_CACHE_DIR: path.join(opts.cacheDir, 'pip-cache') },
+      code: 'WHEELHOUSE_FAILED',
+      hint: 'a locked package may have no wheel or source archive usable on this Python/platform; PyPI must be reachable from this machine',
+    };
+    // pip skips files already in `dir` after checking their hash, so re-running only fetches what is missing.
     await runChecked(
       tools.pip,
-      ['download', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', ...targetArgs, '--dest', dir, ...SDIST_BUILD_BACKEND],
-      { ...common, what: 'pip download (build backend for source archives)' },
+      ['download', '--disable-pip-version-check', '--no-deps', '--require-hashes', ...targetArgs, '--dest', dir, '--requirement', lockFile],
+      { ...common, what: 'pip download (wheelhouse)' },
     );
-  }
-  return { files: (await readdir(dir)).filter((f) => !f.startsWith('.')).length, sdists };
+    const files = (await readdir(dir)).filter((f) => !f.startsWith('.'));
+    const sdists = files.filter((f) => /\.(tar\.gz|zip|tar\.bz2)$/.test(f));
+    if (sdists.length > 0) {
+      await runChecked(
+        tools.pip,
+        ['download', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', ...targetArgs, '--dest', dir, ...SDIST_BUILD_BACKEND],
+        { ...common, what: 'pip download (build backend for source archives)' },
+      );
+    }
+    return { files: (await readdir(dir)).filter((f) => !f.startsWith('.')).length, sdists };
+  });
 }
 
 /**

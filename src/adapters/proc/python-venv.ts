@@ -2,12 +2,16 @@
  * The native-mode virtualenv: `python3 -m venv` + `pip install --require-hashes --no-deps -r <lock>`, so the host
  * runs exactly the distributions the image runs. Built once per (lock hash, Python minor) under the cache dir and
  * shared by every project with the same lock; pip's wheel cache sits beside it. A marker file written last makes a
- * half-built venv (Ctrl-C, full disk) visible: it is removed and rebuilt on the next run.
+ * half-built venv (Ctrl-C, full disk) visible: it is removed and rebuilt on the next run. The build runs under a
+ * lock (`<dir>.lock`, see adapters/fs/build-lock.ts): two processes that need the same venv at once would otherwise
+ * both delete and build the one directory; the second waits, then finds the marker and reuses the venv.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { LockWait } from '../../dev/build-lock.js';
 import { UserError } from '../../errors/user-error.js';
+import { withBuildLock } from '../fs/build-lock.js';
 import { runChecked, runProcess } from './run-process.js';
 
 const MARKER = '.airflow-aws-complete';
@@ -60,7 +64,7 @@ export interface VenvResult {
   readonly created: boolean;
 }
 
-export async function ensureVenv(opts: {
+export interface VenvOptions {
   readonly dir: string;
   readonly python: PythonInterpreter;
   readonly lockFile: string;
@@ -69,9 +73,13 @@ export async function ensureVenv(opts: {
   readonly signal?: AbortSignal;
   /** Called once when the venv has to be built (not when a complete one exists): the caller can say it takes minutes. */
   readonly onBuild?: () => void;
+  /** Called once when another process is building this venv and this one waits for it (then reuses it). */
+  readonly onWait?: (wait: LockWait) => void;
   /** Every line pip prints while installing (progress is parsed from them). */
   readonly onLine?: (line: string) => void;
-}): Promise<VenvResult> {
+}
+
+export async function ensureVenv(opts: VenvOptions): Promise<VenvResult> {
   const { dir } = opts;
   const result = (created: boolean): VenvResult => ({
     dir,
@@ -79,10 +87,22 @@ export async function ensureVenv(opts: {
     bin: (name) => path.join(dir, 'bin', name),
     created,
   });
-  if (existsSync(path.join(dir, MARKER))) return result(false);
-  opts.onBuild?.();
-  await rm(dir, { recursive: true, force: true });
+  const complete = (): boolean => existsSync(path.join(dir, MARKER));
+  if (complete()) return result(false);
   await mkdir(path.dirname(dir), { recursive: true });
+  return withBuildLock(`${dir}.lock`, { building: `the virtualenv ${dir}`, signal: opts.signal, onWait: opts.onWait }, async () => {
+    // The process we waited for built it (unless it failed or was killed: then the marker is missing).
+    if (complete()) return result(false);
+    opts.onBuild?.();
+    await buildVenv(opts);
+    return result(true);
+  });
+}
+
+/** Deletes whatever is at `opts.dir` and builds the venv there; on failure nothing is left. */
+async function buildVenv(opts: VenvOptions): Promise<void> {
+  const { dir } = opts;
+  await rm(dir, { recursive: true, force: true });
   await mkdir(opts.pipCacheDir, { recursive: true });
   const sig = opts.signal ? { signal: opts.signal } : {};
   try {
@@ -110,5 +130,4 @@ export async function ensureVenv(opts: {
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
-  return result(true);
 }

@@ -7,11 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { digestAssets, digestTree, readBuilderAssets, readImageAssets, type ImageAsset } from '../../adapters/fs/image-context.js';
+import type { PythonToolsOptions } from '../../adapters/proc/python-tools.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
+import { reportWait } from '../../dev/build-lock.js';
 import { cacheDir } from '../../dev/paths.js';
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { assertLockFresh, lockRequest, type LockRequest } from '../../image/lock.js';
 import { builderRepository, builderTag, contentTag, imageInputs, type ImageInputs } from '../../image/plan.js';
+import type { CommandContext } from '../context.js';
 
 export interface ProjectPaths {
   readonly lockFile: string;
@@ -93,6 +96,11 @@ export async function prepareImage(config: ResolvedConfig, baseImageOverride?: s
   return { inputs, lockText, assets, builderAssets, paths, builderRef, tag, repository, ref: `${repository}:${tag}` };
 }
 
-export function machineCacheDir(): string {
+function machineCacheDir(): string {
   return cacheDir(process.env, os.homedir());
+}
+
+/** The host's Python tools (`image lock`, `image wheelhouse`) in the machine cache, reporting through the command. */
+export function pythonToolOptions(ctx: CommandContext): PythonToolsOptions {
+  return { cacheDir: machineCacheDir(), signal: ctx.signal, onLine: (l) => ctx.out.debug(l), onWait: (w) => reportWait(ctx.out, w) };
 }

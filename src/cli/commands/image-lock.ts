@@ -5,7 +5,7 @@ import { compileLock, ensurePythonTools } from '../../adapters/proc/python-tools
 import { EXIT_BAD_INPUT, UserError } from '../../errors/user-error.js';
 import { lockedPins, lockRequest, parseLockHeader, renderLockFile, type Platform } from '../../image/lock.js';
 import type { CommandContext } from '../context.js';
-import { machineCacheDir, projectPaths, readRequirements } from './image-common.js';
+import { projectPaths, pythonToolOptions, readRequirements } from './image-common.js';
 
 export interface ImageLockOptions {
   readonly platform?: string;
@@ -38,9 +38,8 @@ export async function imageLockCommand(ctx: CommandContext, o: ImageLockOptions)
   }
 
   ctx.out.step(`resolving apache-airflow[${req.extras.join(',')}]==${req.airflowVersion} for Python ${req.python} on ${req.platform}`);
-  const cache = machineCacheDir();
   const started = Date.now();
-  const toolOpts = { cacheDir: cache, signal: ctx.signal, onLine: (l: string) => ctx.out.debug(l) };
+  const toolOpts = pythonToolOptions(ctx);
   const tools = await ensurePythonTools(toolOpts);
   const compiled = await compileLock(tools, req, toolOpts);
   const text = renderLockFile(req, compiled);

@@ -2,14 +2,13 @@
 import path from 'node:path';
 import { downloadWheelhouse, ensurePythonTools } from '../../adapters/proc/python-tools.js';
 import type { CommandContext } from '../context.js';
-import { machineCacheDir, projectPaths, readFreshLock } from './image-common.js';
+import { projectPaths, pythonToolOptions, readFreshLock } from './image-common.js';
 
 export async function imageWheelhouseCommand(ctx: CommandContext, o: { out: string }): Promise<number> {
   const config = await ctx.config();
   await readFreshLock(config);
   const out = path.resolve(ctx.cwd, o.out);
-  const cache = machineCacheDir();
-  const toolOpts = { cacheDir: cache, signal: ctx.signal, onLine: (l: string) => ctx.out.debug(l) };
+  const toolOpts = pythonToolOptions(ctx);
   ctx.out.step(`downloading the locked wheels for Python ${config.airflow.python} on ${config.image.platform} into ${path.relative(ctx.cwd, out) || out}`);
   const tools = await ensurePythonTools(toolOpts);
   const { files: n, sdists } = await downloadWheelhouse(tools, projectPaths(config).lockFile, { python: config.airflow.python, platform: config.image.platform }, out, toolOpts);

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ensureVenv, findPython } from '../../adapters/proc/python-venv.js';
 import type { ResolvedConfig } from '../../config/resolved.js';
+import { reportWait } from '../../dev/build-lock.js';
 import { venvDir } from '../../dev/paths.js';
 import { advanceProgress, formatProgress, progressDue, startProgress, type VenvPhase } from '../../dev/venv-progress.js';
 import type { DevLog } from './context.js';
@@ -44,6 +45,7 @@ export async function prepareVenv(log: DevLog, signal: AbortSignal, config: Reso
       lockFile: lock.file,
       pipCacheDir: path.join(cache, 'pip'),
       signal,
+      onWait: (wait) => reportWait(log, wait),
       onBuild: () => {
         log.step(`building the virtualenv ${dir} from ${lock.lock.packages.length} locked packages (first run only; takes minutes)`);
         show();
