@@ -34,7 +34,12 @@ export const GROUPS = [
     match: [/\/e2e\/dev\//, /\/e2e\/dags\//, /\/integ\/dev\/abandoned-transaction\.test\.js$/],
     lanes: 2,
   },
-  { name: 'rest', why: 'unit tests, moto, kube-apiservers with kwok nodes, validators', match: [], lanes: 1 },
+  {
+    name: 'rest',
+    why: 'unit tests, and peers each file starts on ports of its own: moto, kube-apiservers with kwok nodes, validators',
+    match: [],
+    lanes: 2,
+  },
 ];
 
 /**
@@ -49,6 +54,11 @@ export const AFTER = [
 
 /** A file that never ran here yet counts as this long when lanes are balanced. */
 export const UNKNOWN_MS = 10_000;
+/**
+ * What a file costs besides its tests (a node process, its imports), which the recorded durations leave out: a lane
+ * of a hundred small files is not as short as their tests.
+ */
+export const PER_FILE_MS = 1_500;
 
 const slash = (f) => f.split('\\').join('/');
 
@@ -69,7 +79,7 @@ export function groupOf(file, groups = GROUPS) {
 export function planLanes(files, durations = {}, groups = GROUPS, after = AFTER) {
   const dependencyOf = (f) => after.find(([dep]) => slash(f).endsWith(dep))?.[1];
   const present = (suffix) => files.find((f) => slash(f).endsWith(suffix));
-  const ms = (f) => durations[f] ?? UNKNOWN_MS;
+  const ms = (f) => (durations[f] ?? UNKNOWN_MS) + PER_FILE_MS;
   const lanes = [];
   for (const group of groups) {
     const mine = files.filter((f) => groupOf(f, groups) === group);

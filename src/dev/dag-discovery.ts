@@ -225,9 +225,9 @@ export interface PassVerdict {
 }
 
 /**
- * Quiet period once the processor has been seen at work (a parse time after we started watching): in dev it
- * re-parses every file every few seconds (DEV_DAG_REFRESH_SECONDS), so 30 s without news means the leftover
- * candidates hold no DAG.
+ * Quiet period once the processor has been seen at work (a parse time after we started watching): in dev it scans
+ * the folder every few seconds (DEV_DAG_REFRESH_SECONDS) and parses a new or edited file at once, so 30 s without
+ * news means the leftover candidates hold no DAG.
  */
 export const PASS_QUIET_MS = 30_000;
 /**

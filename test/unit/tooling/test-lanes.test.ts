@@ -17,6 +17,7 @@ interface LanesModule {
   planLanes(files: readonly string[], durations?: Readonly<Record<string, number>>): Lane[];
   groupOf(file: string): { name: string };
   UNKNOWN_MS: number;
+  PER_FILE_MS: number;
 }
 const lanes = (await import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'lib', 'test-lanes.mjs')).href)) as LanesModule;
 
@@ -62,7 +63,8 @@ describe('planLanes', () => {
       ['airflow', ['e2e/dev/a.test.js', 'e2e/dev/d.test.js']],
       ['airflow', ['e2e/dev/b.test.js', 'e2e/dev/c.test.js', 'e2e/dev/e.test.js']],
     ]);
-    assert.deepEqual(plan.map((l) => l.expectedMs), [400_000, 400_000]);
+    // Each file also costs PER_FILE_MS (its process): the lane of three files is that much longer.
+    assert.deepEqual(plan.map((l) => l.expectedMs), [400_000 + 2 * lanes.PER_FILE_MS, 400_000 + 3 * lanes.PER_FILE_MS]);
   });
 
   it('counts a file with no past duration as UNKNOWN_MS, so a fresh machine still spreads a group', () => {
@@ -71,7 +73,7 @@ describe('planLanes', () => {
       ['airflow', ['e2e/dev/x.test.js']],
       ['airflow', ['e2e/dev/y.test.js']],
     ]);
-    assert.equal(plan[0]!.expectedMs, lanes.UNKNOWN_MS);
+    assert.equal(plan[0]!.expectedMs, lanes.UNKNOWN_MS + lanes.PER_FILE_MS);
   });
 
   it('runs a file that reuses a virtualenv right after the file that builds it, in its lane', () => {
@@ -95,10 +97,11 @@ describe('planLanes', () => {
   });
 
   it('keeps the groups apart and drops empty lanes', () => {
-    const plan = lanes.planLanes([f('unit/a.test.js'), f('e2e/k8s/real-node.test.js'), f('unit/b.test.js')]);
+    const plan = lanes.planLanes([f('unit/a.test.js'), f('e2e/k8s/real-node.test.js'), f('unit/b.test.js'), f('unit/c.test.js')]);
     assert.deepEqual(names(plan), [
       ['kubelet', ['e2e/k8s/real-node.test.js']],
-      ['rest', ['unit/a.test.js', 'unit/b.test.js']],
+      ['rest', ['unit/a.test.js', 'unit/c.test.js']],
+      ['rest', ['unit/b.test.js']],
     ]);
   });
 });
