@@ -211,7 +211,8 @@ function logsOpenTests(harness: () => RealNode): void {
       assert.equal(await res.text(), 'airflow ui stand-in\n');
     }
     assert.match(run.stderr(), /Airflow UI on http:\/\/localhost:\d+\/ → pod airflow-api-server-[\w-]+ port 8080/);
-    assert.match(run.stderr(), /login: admin; password: kubectl -n airflow get secret airflow-secrets/);
+    // The hint follows the URL once `open` has loaded its Secret reader: on a loaded machine, after the requests above.
+    await run.waitFor('stderr', /login: admin; password: kubectl -n airflow get secret airflow-secrets/, 60_000);
     assert.equal(await run.interrupt(), 0, run.stderr());
   });
 
