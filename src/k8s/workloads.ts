@@ -82,6 +82,15 @@ interface Probes {
   readonly startup?: V1Probe;
 }
 
+/**
+ * How long a starting api-server or scheduler may take before the kubelet restarts it: 30 × 10 s. Airflow imports
+ * for 30-90 s on a small or busy node (a burstable instance out of CPU credits, a node starting every pod at once);
+ * a startup probe that gave up after 60 s restarted it in a loop there, each restart starting over (seen on the
+ * 2-core test node under load). A long allowance costs nothing when it starts fast: the probe passes at its first
+ * answer, and liveness takes over from then on.
+ */
+const STARTUP_FAILURE_THRESHOLD = 30;
+
 function probes(inputs: KubeInputs, component: KubeComponent): Probes {
   switch (component) {
     case 'api-server':
@@ -89,7 +98,7 @@ function probes(inputs: KubeInputs, component: KubeComponent): Probes {
       const path = healthCheckPath({ config: inputs.config, basePath: basePath({ baseUrl: effectiveBaseUrl(inputs) }) });
       const http = { httpGet: { path, port: 'api' } };
       return {
-        startup: { ...http, timeoutSeconds: 20, failureThreshold: 6, periodSeconds: 10 },
+        startup: { ...http, timeoutSeconds: 20, failureThreshold: STARTUP_FAILURE_THRESHOLD, periodSeconds: 10 },
         liveness: { ...http, initialDelaySeconds: 15, timeoutSeconds: 5, failureThreshold: 5, periodSeconds: 10 },
         readiness: { ...http, initialDelaySeconds: 15, timeoutSeconds: 5, failureThreshold: 5, periodSeconds: 10 },
       };
@@ -97,7 +106,7 @@ function probes(inputs: KubeInputs, component: KubeComponent): Probes {
     case 'scheduler': {
       const http = { httpGet: { path: '/health', port: 'health' } };
       return {
-        startup: { ...http, timeoutSeconds: 20, failureThreshold: 6, periodSeconds: 10 },
+        startup: { ...http, timeoutSeconds: 20, failureThreshold: STARTUP_FAILURE_THRESHOLD, periodSeconds: 10 },
         liveness: { ...http, initialDelaySeconds: 10, timeoutSeconds: 20, failureThreshold: 5, periodSeconds: 60 },
       };
     }

@@ -72,6 +72,13 @@ for (const line of LINES) {
       for (const probe of [ui.livenessProbe, ui.readinessProbe, ui.startupProbe]) assert.equal(probe?.httpGet?.path, path);
     });
 
+    it('gives the UI and the scheduler five minutes to start before a restart (a busy small node imports slowly)', () => {
+      for (const name of [`airflow-${line.ui}`, 'airflow-scheduler']) {
+        const p = find<V1Deployment>(app, 'Deployment', name).spec!.template.spec!.containers[0]!.startupProbe!;
+        assert.equal(p.failureThreshold! * p.periodSeconds!, 300, name);
+      }
+    });
+
     it('probes the scheduler on its health server and the triggerer with `airflow jobs check`', () => {
       const s = find<V1Deployment>(app, 'Deployment', 'airflow-scheduler').spec!.template.spec!.containers[0]!;
       assert.equal(s.livenessProbe?.httpGet?.path, '/health');

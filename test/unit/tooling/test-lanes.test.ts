@@ -100,8 +100,7 @@ describe('planLanes', () => {
     const plan = lanes.planLanes([f('unit/a.test.js'), f('e2e/k8s/real-node.test.js'), f('unit/b.test.js'), f('unit/c.test.js')]);
     assert.deepEqual(names(plan), [
       ['kubelet', ['e2e/k8s/real-node.test.js']],
-      ['rest', ['unit/a.test.js', 'unit/c.test.js']],
-      ['rest', ['unit/b.test.js']],
+      ['rest', ['unit/a.test.js', 'unit/b.test.js', 'unit/c.test.js']],
     ]);
   });
 });
