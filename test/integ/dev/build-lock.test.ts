@@ -56,12 +56,15 @@ async function deadProcess(): Promise<ProcessIdentity> {
   return identity;
 }
 
-/** A zombie: a `sleep 0` whose parent execs into a long sleep that never reaps it. */
+/**
+ * A zombie: a short `sleep` whose parent execs into a long sleep that never reaps it. The child must outlive the
+ * exec: one that ended first was reaped by the shell (a `sleep 0` was, on a loaded machine).
+ */
 async function zombieProcess(): Promise<ProcessIdentity> {
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 120'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('sh', ['-c', 'sleep 2 & echo $!; exec sleep 120'], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(parent);
   const pid = Number(await new Promise<string>((r) => parent.stdout!.once('data', (d: Buffer) => r(d.toString()))));
-  await until(`pid ${pid} to become a zombie`, 10_000, () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+  await until(`pid ${pid} to become a zombie`, 30_000, () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
   return identify(pid)!;
 }
 
