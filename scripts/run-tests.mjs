@@ -8,7 +8,7 @@
 // registers no test fails the run (a file whose tests were all filtered out by a typo is as bad as a red one).
 // The last line is the plain `N passed, N failed, N skipped` summary.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -60,24 +60,12 @@ if (files.length === 0) {
  * the groups' lanes run side by side. A new test that uses such a peer must match its group there. Everything on the
  * kubelet node is one file (test/e2e/k8s/real-node.test.ts, its suites in ./suites), so the node starts once per run:
  * add a suite there rather than a file that starts its own.
- * Each file's duration is kept under $AIRFLOW_AWS_CACHE (outside the repo) so the next run balances its lanes on it.
+ * Files run in path order, not longest first: ordered by the last run's durations, every heavy file (the node's
+ * deploy, Docker dev, two real Airflows, kube-apiservers) started in the same minute, the two cores thrashed, and
+ * CI-like runs took 27-29 min instead of 23.
  */
-const durationsFile = !flags.root && process.env.AIRFLOW_AWS_CACHE ? path.join(process.env.AIRFLOW_AWS_CACHE, 'test-durations.json') : undefined;
-const relative = (f) => path.relative(testRoot, f).split(path.sep).join('/');
-const pastMs = readDurations(durationsFile);
-const lanes = planLanes(files, Object.fromEntries(files.map((f) => [f, pastMs[relative(f)]]).filter(([, ms]) => ms !== undefined)));
-for (const l of lanes) console.error(`run-tests: lane ${l.group}: ${l.files.length} files, expected ~${Math.round(l.expectedMs / 1000)} s`);
-/** Wall time of each file in this run: the sum of its top-level tests' durations. */
-const tookMs = new Map();
-
-function readDurations(file) {
-  if (!file || !existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return {}; // a torn write of an earlier run: balance as on a fresh machine
-  }
-}
+const lanes = planLanes(files);
+for (const l of lanes) console.error(`run-tests: lane ${l.group}: ${l.files.length} files`);
 
 /** Leaf tests per file (suites are containers, not tests). */
 const perFile = new Map(files.map((f) => [f, 0]));
@@ -97,12 +85,8 @@ function runLane(laneFiles) {
     return perFile.has(d.file) ? d.file : current;
   };
   stream.on('test:start', owner);
-  const took = (d, file) => {
-    if (d.nesting === 0 && file) tookMs.set(file, (tookMs.get(file) ?? 0) + (d.details?.duration_ms ?? 0));
-  };
   stream.on('test:pass', (d) => {
     const file = owner(d);
-    took(d, file);
     if (isSuite(d)) return;
     if (file) perFile.set(file, (perFile.get(file) ?? 0) + 1);
     if (d.skip || d.todo) counts.skipped += 1;
@@ -110,7 +94,6 @@ function runLane(laneFiles) {
   });
   stream.on('test:fail', (d) => {
     const file = owner(d);
-    took(d, file);
     if (isSuite(d)) {
       failedSuiteFiles.add(file);
       return;
@@ -130,12 +113,6 @@ function runLane(laneFiles) {
 }
 
 await Promise.all(lanes.map((l) => runLane(l.files)));
-if (durationsFile) {
-  const next = { ...pastMs, ...Object.fromEntries([...tookMs].map(([f, ms]) => [relative(f), Math.round(ms)])) };
-  mkdirSync(path.dirname(durationsFile), { recursive: true });
-  writeFileSync(`${durationsFile}.tmp`, `${JSON.stringify(next, null, 1)}\n`);
-  renameSync(`${durationsFile}.tmp`, durationsFile);
-}
 // A suite can fail without a failing test (its describe body threw): count it once.
 for (const f of failedSuiteFiles) if (!failedTestFiles.has(f)) counts.failed += 1;
 const empty = [...perFile].filter(([f, n]) => n === 0 && !failedSuiteFiles.has(f)).map(([f]) => path.relative(projectRoot, f));

@@ -3,8 +3,9 @@
 //
 // Why groups: a file may only overlap files it cannot disturb. The real peers that exist once per machine get a group
 // with a single lane, so no two of their files ever overlap; files that may overlap each other share a group with
-// more lanes. Why several lanes on two cores: most of a test's wall time is spent waiting (probes, a scheduler loop,
-// a task's sleep), so a second and third file use the cores the first leaves idle.
+// more lanes. Why five lanes on two cores: one file rarely keeps both cores busy (it waits on probes, a scheduler
+// loop, a task's sleep); with five the cores were busy for nearly the whole run, and a sixth slowed every file down
+// more than it gained (measured in CI-like runs: 23 min with five, 27 min with six).
 
 /**
  * @typedef {object} LaneGroup
@@ -38,9 +39,8 @@ export const GROUPS = [
     name: 'rest',
     why: 'unit tests, and peers each file starts on ports of its own: moto, kube-apiservers with kwok nodes, validators',
     match: [],
-    // One lane of its own (and a place at the end of every other lane): with a second lane the machine ran six
-    // files at once, and everything slowed down more than the extra lane gained (a CI-like run took 27 min instead
-    // of 23; the real node's api-servers never started).
+    // One lane: with a second one the machine ran six files at once, and everything slowed down more than the
+    // extra lane gained (a CI-like run took 27 min instead of 23; the real node's api-servers never started).
     lanes: 1,
   },
 ];
@@ -74,8 +74,9 @@ export function groupOf(file, groups = GROUPS) {
 /**
  * Lanes for a run: each group's files are spread over its lanes longest first, each to the lane with the least work
  * so far (past durations in ms by file; UNKNOWN_MS when none), so a group's lanes end close together and its long
- * files start early. The catch-all group (listed last) spreads its files over every lane, after that lane's own.
- * A dependent (AFTER) follows its dependency in that lane; alone, it runs where it falls.
+ * files start early. A dependent (AFTER) follows its dependency in that lane; alone, it runs where it falls.
+ * The runner passes no durations (see run-tests.mjs), so files of equal weight alternate over a group's lanes in
+ * path order.
  * Returns the non-empty lanes, each { group, files, expectedMs }.
  * @param {readonly string[]} files
  * @param {Readonly<Record<string, number>>} durations
@@ -90,12 +91,8 @@ export function planLanes(files, durations = {}, groups = GROUPS, after = AFTER)
     const placedLater = mine.filter((f) => dependencyOf(f) && present(dependencyOf(f)));
     const own = Array.from({ length: Math.max(1, group.lanes) }, () => ({ group: group.name, files: [], expectedMs: 0 }));
     const order = mine.filter((f) => !placedLater.includes(f)).sort((a, b) => ms(b) - ms(a) || a.localeCompare(b));
-    // The catch-all's files share no once-per-machine peer: they also fill the other groups' lanes (those in use:
-    // never more lanes than the groups need) once those lanes' own files are done, so no lane runs alone at the end
-    // while the cores idle.
-    const candidates = group.match.length === 0 ? [...lanes.filter((l) => l.files.length > 0), ...own] : own;
     for (const f of order) {
-      const lane = candidates.reduce((best, l) => (l.expectedMs < best.expectedMs ? l : best));
+      const lane = own.reduce((best, l) => (l.expectedMs < best.expectedMs ? l : best));
       lane.files.push(f);
       lane.expectedMs += ms(f);
     }

@@ -201,11 +201,14 @@ function airflowTests(harness: () => RealNode): void {
     const password = await deployedAdminPassword(c(), NS);
     let token = '';
     const api: ApiCall = async <T>(method: string, url: string, body?: unknown) => {
+      // 120 s: the node shares two cores with the rest of the test run, and a request once took over 30 s there.
       const res = await fetch(`${base}${url}`, {
         method,
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(120_000),
+      }).catch((e: unknown) => {
+        throw new Error(`${method} ${url}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
       });
       const text = await res.text();
       let parsed: unknown = text;
