@@ -60,9 +60,6 @@ if (files.length === 0) {
  * the groups' lanes run side by side. A new test that uses such a peer must match its group there. Everything on the
  * kubelet node is one file (test/e2e/k8s/real-node.test.ts, its suites in ./suites), so the node starts once per run:
  * add a suite there rather than a file that starts its own.
- * Files run in path order, not longest first: ordered by the last run's durations, every heavy file (the node's
- * deploy, Docker dev, two real Airflows, kube-apiservers) started in the same minute, the two cores thrashed, and
- * CI-like runs took 27-29 min instead of 23.
  */
 const lanes = planLanes(files);
 for (const l of lanes) console.error(`run-tests: lane ${l.group}: ${l.files.length} files`);

@@ -1,5 +1,5 @@
 // How one run's test files are split into lanes that run side by side, each lane one file at a time.
-// Pure (files, groups, past durations in; lanes out) so it is unit-tested: test/unit/tooling/test-lanes.test.ts.
+// Pure (files and groups in, lanes out) so it is unit-tested: test/unit/tooling/test-lanes.test.ts.
 //
 // Why groups: a file may only overlap files it cannot disturb. The real peers that exist once per machine get a group
 // with a single lane, so no two of their files ever overlap; files that may overlap each other share a group with
@@ -55,14 +55,6 @@ export const AFTER = [
   ['/e2e/dev/sso-proxy.test.js', '/e2e/dev/native-sso.test.js'],
 ];
 
-/** A file that never ran here yet counts as this long when lanes are balanced. */
-export const UNKNOWN_MS = 10_000;
-/**
- * What a file costs besides its tests (a node process, its imports), which the recorded durations leave out: a lane
- * of a hundred small files is not as short as their tests.
- */
-export const PER_FILE_MS = 1_500;
-
 const slash = (f) => f.split('\\').join('/');
 
 /** The group of a file: the first whose patterns match, else the catch-all (match: []). */
@@ -72,35 +64,29 @@ export function groupOf(file, groups = GROUPS) {
 }
 
 /**
- * Lanes for a run: each group's files are spread over its lanes longest first, each to the lane with the least work
- * so far (past durations in ms by file; UNKNOWN_MS when none), so a group's lanes end close together and its long
- * files start early. A dependent (AFTER) follows its dependency in that lane; alone, it runs where it falls.
- * The runner passes no durations (see run-tests.mjs), so files of equal weight alternate over a group's lanes in
- * path order.
- * Returns the non-empty lanes, each { group, files, expectedMs }.
+ * Lanes for a run: each group's files, in path order, go round its lanes (a lane with fewer files first), so a
+ * group's lanes end close together. A dependent (AFTER) follows its dependency in that lane; alone, it runs where it
+ * falls. Returns the non-empty lanes, each { group, files }.
+ * Path order, not longest first: ordered by the last run's durations, every heavy file (the node's deploy, Docker
+ * dev, two real Airflows, kube-apiservers) started in the same minute, the two cores thrashed, and CI-like runs took
+ * 27-29 min instead of 23.
  * @param {readonly string[]} files
- * @param {Readonly<Record<string, number>>} durations
  */
-export function planLanes(files, durations = {}, groups = GROUPS, after = AFTER) {
+export function planLanes(files, groups = GROUPS, after = AFTER) {
   const dependencyOf = (f) => after.find(([dep]) => slash(f).endsWith(dep))?.[1];
   const present = (suffix) => files.find((f) => slash(f).endsWith(suffix));
-  const ms = (f) => (durations[f] ?? UNKNOWN_MS) + PER_FILE_MS;
   const lanes = [];
   for (const group of groups) {
     const mine = files.filter((f) => groupOf(f, groups) === group);
     const placedLater = mine.filter((f) => dependencyOf(f) && present(dependencyOf(f)));
-    const own = Array.from({ length: Math.max(1, group.lanes) }, () => ({ group: group.name, files: [], expectedMs: 0 }));
-    const order = mine.filter((f) => !placedLater.includes(f)).sort((a, b) => ms(b) - ms(a) || a.localeCompare(b));
-    for (const f of order) {
-      const lane = own.reduce((best, l) => (l.expectedMs < best.expectedMs ? l : best));
-      lane.files.push(f);
-      lane.expectedMs += ms(f);
+    const own = Array.from({ length: Math.max(1, group.lanes) }, () => ({ group: group.name, files: [] }));
+    for (const f of mine.filter((x) => !placedLater.includes(x)).sort((a, b) => a.localeCompare(b))) {
+      own.reduce((best, l) => (l.files.length < best.files.length ? l : best)).files.push(f);
     }
     for (const f of placedLater.sort()) {
       const dependency = present(dependencyOf(f));
       const lane = own.find((l) => l.files.includes(dependency)) ?? lanes.find((l) => l.files.includes(dependency));
       lane.files.splice(lane.files.indexOf(dependency) + 1, 0, f);
-      lane.expectedMs += ms(f);
     }
     lanes.push(...own);
   }
