@@ -1,9 +1,12 @@
 /**
  * Native mode with the default auth manager (FAB): the admin user is created from the generated secret and the
- * REST client logs in through FAB's /auth/token; `users add` and `users reset-password` change FAB's database
- * users of the running Airflow, proven by logging in through /auth/token. The same run is the secrets-hygiene
- * check: no generated or user-given secret appears in any CLI output or in any file written outside the secret
- * stores.
+ * REST client logs in through FAB's /auth/token; the UI we ship renders in a real browser (headless chromium, Debian's,
+ * through playwright-core), which logs in through FAB's form as that admin, reaches the React app's home page and
+ * finds the example DAG in the DAG list (screenshots under test-artifacts/dev-browser-ui/, their paths printed);
+ * `users add` and `users reset-password` change FAB's database users of the running Airflow, proven by logging in
+ * through /auth/token. The same run is the secrets-hygiene check: no generated or user-given secret appears in any
+ * CLI output or in any file written outside the secret stores (the browser's login included).
+ * One Airflow serves every assertion, in order: each start costs a migration and four Airflow processes' imports.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +15,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AirflowApi } from '../../../src/adapters/airflow-api.js';
 import { freePort } from '../../../src/adapters/fs/dev-state.js';
+import type { Browser } from 'playwright-core';
+import { loginWithFab, openDagList, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
+import { artifactsDir, assertScreenshot, launchChromium, requireChromium, screenshot } from '../../support/browser.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { createDevProject, type DevProject } from '../../support/dev-project.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
@@ -20,6 +26,8 @@ import { cliTexts, describeLeaks, filesUnder, findLeaks, type SecretValue, type 
 let project: DevProject;
 let moto: MotoServer;
 let apiPort: number;
+let browser: Browser | undefined;
+let shots = '';
 /** Every CLI run's output, for the hygiene check. */
 const outputs: Text[] = [];
 /** Secrets the test gives the tool (users' passwords, a connection, a variable). */
@@ -35,10 +43,14 @@ const login = (username: string, password: string) => new AirflowApi({ baseUrl: 
 
 describe('dev (native mode) with the FAB auth manager', { timeout: 3_600_000 }, () => {
   before(async () => {
+    // Before the minutes Airflow takes to start: a missing browser fails at once and names the setup command.
+    requireChromium();
+    shots = await artifactsDir('dev-browser-ui');
     project = await createDevProject({ name: 'devfab', auth: 'fab', dags: [] });
     moto = await startMoto();
   });
   after(async () => {
+    await browser?.close();
     await moto?.stop();
     if (!project) return;
     await project.cli(['dev', 'down', '--purge'], 180_000);
@@ -52,6 +64,47 @@ describe('dev (native mode) with the FAB auth manager', { timeout: 3_600_000 }, 
     const r = await cli(['dev', 'run-dag', 'example_pipeline', '--timeout', '300'], { killAfterMs: 400_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /example_pipeline \S+: success/);
+  });
+
+  it('the UI in a real browser: logs in through the FAB form as the generated admin and shows example_pipeline in the DAG list', { timeout: 600_000 }, async (t) => {
+    // The run above parsed example_pipeline: the DAG list, fetched once per visit, has it.
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(UI_STEP_TIMEOUT_MS);
+    let loginShot = '';
+    let home = '';
+    let dagList = '';
+    try {
+      await loginWithFab(page, `http://127.0.0.1:${apiPort}`, await project.adminCredentials(), {
+        onLoginForm: async (p) => {
+          loginShot = await screenshot(p, shots, 'login');
+        },
+      });
+      home = await screenshot(page, shots, 'home');
+      const links = await openDagList(page, 'example_pipeline');
+      assert.ok((await links.count()) >= 1, 'example_pipeline is not linked from the DAG list');
+      dagList = await screenshot(page, shots, 'dag-list');
+    } catch (err) {
+      // What the browser showed when a step gave up is the first thing to look at.
+      t.diagnostic(`failed on ${page.url()}; screenshot: ${await screenshot(page, shots, 'failure')}`);
+      throw err;
+    }
+    for (const file of [loginShot, home, dagList]) {
+      await assertScreenshot(file);
+      t.diagnostic(`screenshot: ${file}`);
+    }
+  });
+
+  it('the UI in a real browser: refuses a wrong password with FAB\'s message and stays on the login form', { timeout: 300_000 }, async () => {
+    assert.ok(browser, 'the browser of the test above');
+    const page = await browser.newPage();
+    page.setDefaultTimeout(UI_STEP_TIMEOUT_MS);
+    const { username } = await project.adminCredentials();
+    await assert.rejects(
+      loginWithFab(page, `http://127.0.0.1:${apiPort}`, { username, password: 'not-the-admin-password' }),
+      new RegExp(`FAB refused the login of user ${username}`),
+    );
+    assert.match(page.url(), /\/auth\/login\//);
   });
 
   it('adds a user and resets its password; /auth/token takes the new password and refuses the old one', { timeout: 600_000 }, async () => {

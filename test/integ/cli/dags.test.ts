@@ -3,7 +3,7 @@
  * oversized files, a bucket that is gone — and that a refused deploy uploads nothing. `dags status` on the cluster
  * path execs into the api-server pod of a fake API server that records what arrives (test/support/fake-kube-exec.ts;
  * the harness's kube-apiserver has no kubelet): the command, pod and container sent, and how each answer reads. That
- * real Airflow prints what is parsed here is test/e2e/dags/list-import-errors.test.ts.
+ * real Airflow prints what is parsed here, in a real api-server pod, is test/e2e/k8s/suites/bucket.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -2,7 +2,7 @@
  * The browser test support itself, with real chromium: a missing browser fails naming the setup command, and a
  * login step that fails never carries the password into the error (Playwright's call log quotes the values typed).
  * The login form here is a stand-in served on loopback: the failure it provokes (a field that never becomes
- * editable) cannot be provoked on real Airflow; test/e2e/dev/browser-ui.test.ts logs in to the real one.
+ * editable) cannot be provoked on real Airflow; test/e2e/dev/native-fab.test.ts logs in to the real one.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';

@@ -23,7 +23,7 @@
  * namespace behind and recycles the PVs its PostgreSQL claims.
  */
 import assert from 'node:assert/strict';
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeTestCluster } from '../../../support/kube-cluster.js';
@@ -32,7 +32,7 @@ import { buildAirflowProjectImage, ensureK8sPostgresImage, pushToRegistry } from
 import type { KubeTestNode } from '../../../support/kube-node.js';
 import type { ImageProject } from '../../../support/image-project.js';
 import { cleanNamespaces, REGISTRY_USER, type RealNode } from '../../../support/real-node.js';
-import { BUCKET_DAG, BUCKET_DAG_FILE, bucketChecks, bundleUploadCheck, startBucketPeers, type BucketDeployment, type BucketPeers } from './bucket.js';
+import { BROKEN_DAGS, BUCKET_DAG, BUCKET_DAG_FILE, bucketChecks, bundleUploadCheck, startBucketPeers, type BucketDeployment, type BucketPeers } from './bucket.js';
 
 const AIRFLOW = '3.3.2';
 /** The 2.x line (2.9–2.11 supported): deployed last, on the same cluster, once the 3.x deployment is gone. */
@@ -42,6 +42,12 @@ const NS = 'airflow';
 const PROJECT = 'nodetest';
 /** The 2.x line's namespace. */
 const NS2 = 'airflow2';
+/**
+ * One api-server (webserver) replica in both projects, not the default two: the node shares two cores with the rest
+ * of the test run, and each replica is five processes importing Airflow (four API workers). What a second replica
+ * changes, the rollout strategy and the disruption budget, is pure planning (test/unit/k8s).
+ */
+const ONE_API_SERVER = ['kubernetes:', '  apiServer:', '    replicas: 1', ''].join('\n');
 
 /**
  * Triggered only by the OOM test: its one task writes 1 GiB (bytes * n touches every page, so the memory is really
@@ -147,11 +153,15 @@ function airflowTests(harness: () => RealNode): void {
     peers = await startBucketPeers(shared.cluster, PROJECT, NS);
     timings['moto and Pod Identity'] = Date.now() - t;
     t = Date.now();
-    const built = await buildAirflowProjectImage(AIRFLOW, PROJECT, { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG }, peers.config);
+    const built = await buildAirflowProjectImage(AIRFLOW, PROJECT, { 'oom.py': OOM_DAG, 'adopt.py': ADOPT_DAG }, peers.config + ONE_API_SERVER);
     project = built.project;
     // After the build: only the bundle can bring this DAG to the cluster.
     await writeFile(path.join(project.dir, 'dags', BUCKET_DAG_FILE), BUCKET_DAG);
-    const built2 = await buildAirflowProjectImage(AIRFLOW2, 'nodetest2');
+    for (const [file, text] of Object.entries(BROKEN_DAGS)) {
+      await mkdir(path.dirname(path.join(project.dir, 'dags', file)), { recursive: true });
+      await writeFile(path.join(project.dir, 'dags', file), text);
+    }
+    const built2 = await buildAirflowProjectImage(AIRFLOW2, 'nodetest2', {}, ONE_API_SERVER);
     project2 = built2.project;
     pgImage = await ensureK8sPostgresImage();
     timings['images built'] = Date.now() - t;

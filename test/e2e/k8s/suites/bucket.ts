@@ -11,7 +11,9 @@
  * `deploy --kube-context ... --in-cluster-postgres` points every component at that bucket. A DAG written only after
  * the image build runs through the API: its task runs in a KubernetesExecutor worker pod, which fetched the bundle
  * and wrote its log to the bucket with Pod Identity credentials; `logs --dag/--run/--task` reads the log back from
- * the bucket once the pod is gone.
+ * the bucket once the pod is gone. `dags status` reads the bundle's import errors the way a user does: `airflow dags
+ * list-import-errors --output json` run by real Airflow in a ready api-server pod, after the real DAG processor
+ * parsed the bundle, printed as file:line relative to the project (a file in a sub-folder of the bundle included).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -43,6 +45,19 @@ def ${BUCKET_DAG_ID}():
 ${BUCKET_DAG_ID}()
 `;
 export const BUCKET_DAG_FILE = `${BUCKET_DAG_ID}.py`;
+
+/**
+ * Broken DAG files for the bundle (project-relative path -> text), written with BUCKET_DAG: what `dags status` must
+ * report from the cluster, as IMPORT_ERRORS. Each mentions "airflow" and "dag", so Airflow's safe mode parses it.
+ */
+export const BROKEN_DAGS: Readonly<Record<string, string>> = {
+  'broken_dag.py': ['"""airflow dag whose import fails on line 4."""', 'from airflow.sdk import dag', '', 'import airflow_aws_no_such_module  # noqa: F401', ''].join('\n'),
+  'sub/syntax_error.py': ['"""airflow dag with a syntax error on line 4."""', 'from airflow.sdk import dag', '', 'def broken(:', '    pass', ''].join('\n'),
+};
+const IMPORT_ERRORS = [
+  "dags/broken_dag.py:4: ModuleNotFoundError: No module named 'airflow_aws_no_such_module'",
+  'dags/sub/syntax_error.py:4: SyntaxError: invalid syntax',
+];
 
 /** S3 as the stack gives it, on moto, and Pod Identity for the deployment's ServiceAccounts. */
 export interface BucketPeers {
@@ -208,6 +223,28 @@ export function bucketChecks(get: () => BucketDeployment): void {
     const r = await d.cli(['logs', ...d.kube, '--dag', BUCKET_DAG_ID, '--run', runId, '--task', 'say'], 120_000);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(MARKER), r.stdout.slice(-3000));
+  });
+
+  it('dags status: the live bundle version, and the import errors real Airflow lists in an api-server pod as file:line', async () => {
+    const d = get();
+    // The DAG processor parsed the bundle before from_bucket could run (the test above); the errors are recorded by then.
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const r = await d.cli(['dags', 'status', ...d.kube, '--json'], 180_000);
+      assert.equal(r.code, 0, r.stderr);
+      const s = JSON.parse(r.stdout) as { importErrors?: string[]; importErrorsFrom?: string; live?: { files: number; contentHash: string } };
+      if (s.importErrors?.length === IMPORT_ERRORS.length || Date.now() > deadline) {
+        assert.deepEqual(s.importErrors, IMPORT_ERRORS, r.stdout);
+        assert.match(s.importErrorsFrom ?? '', new RegExp(`^pod ${d.namespace}/airflow-api-server-`), r.stdout);
+        assert.match(s.live?.contentHash ?? '', /^[0-9a-f]{64}$/, r.stdout);
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 5000));
+    }
+    const text = await d.cli(['dags', 'status', ...d.kube], 180_000);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^import errors: 2 \\(read from pod ${d.namespace}/airflow-api-server-\\S+\\)$`, 'm'), text.stdout);
+    for (const line of IMPORT_ERRORS) assert.ok(text.stdout.split('\n').includes(line), text.stdout);
   });
 
   it("the API (what the UI shows) serves the finished task's log, read from the bucket by the api-server with Pod Identity", async () => {
