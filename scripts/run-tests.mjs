@@ -62,7 +62,10 @@ if (files.length === 0) {
  * add a suite there rather than a file that starts its own.
  */
 const lanes = planLanes(files);
-for (const l of lanes) console.error(`run-tests: lane ${l.group}: ${l.files.length} files`);
+lanes.forEach((l, i) => {
+  const list = l.files.length <= 10 ? `: ${l.files.map((f) => path.relative(testRoot, f)).join(' ')}` : '';
+  console.error(`run-tests: lane ${i + 1} (${l.group}), ${l.files.length} files${list}`);
+});
 
 /** Leaf tests per file (suites are containers, not tests). */
 const perFile = new Map(files.map((f) => [f, 0]));
@@ -72,7 +75,9 @@ const isSuite = (d) => d.details?.type === 'suite';
 const failedSuiteFiles = new Set();
 const failedTestFiles = new Set();
 
-function runLane(laneFiles) {
+function runLane(lane, index) {
+  const laneFiles = lane.files;
+  const started = Date.now();
   const stream = run({ files: laneFiles, concurrency: 1 });
   // An event's `file` is where its test was defined: a suite module imported by a test file names itself. A lane
   // runs one file at a time, so such a test belongs to the test file whose events came last.
@@ -104,12 +109,16 @@ function runLane(laneFiles) {
   // Each lane's report is written whole-chunk by chunk (a test and its result per chunk), so lines never mix.
   report.on('data', (chunk) => process.stdout.write(chunk));
   return new Promise((resolve, reject) => {
-    report.on('end', resolve);
+    report.on('end', () => {
+      // Which lane ends last is where a slow run's time went.
+      console.error(`run-tests: lane ${index + 1} (${lane.group}, ${laneFiles.length} files) finished in ${Math.round((Date.now() - started) / 1000)} s`);
+      resolve();
+    });
     report.on('error', reject);
   });
 }
 
-await Promise.all(lanes.map((l) => runLane(l.files)));
+await Promise.all(lanes.map((l, i) => runLane(l, i)));
 // A suite can fail without a failing test (its describe body threw): count it once.
 for (const f of failedSuiteFiles) if (!failedTestFiles.has(f)) counts.failed += 1;
 const empty = [...perFile].filter(([f, n]) => n === 0 && !failedSuiteFiles.has(f)).map(([f]) => path.relative(projectRoot, f));

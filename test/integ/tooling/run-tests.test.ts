@@ -56,6 +56,9 @@ describe('scripts/run-tests.mjs', { timeout: 300_000 }, () => {
     assert.equal(second.code, 0, second.out + second.err);
     assert.equal(existsSync(path.join(dir, 'dist', 'test', 'gone.test.js')), false);
     assert.equal(second.last, '1 passed, 0 failed, 0 skipped');
+    // Each lane names its files first and its duration when it ends: which lane ends last is where the time went.
+    assert.match(second.err, /^run-tests: lane 1 \(rest\), 1 files: ok\.test\.js$/m);
+    assert.match(second.err, /^run-tests: lane 1 \(rest, 1 files\) finished in \d+ s$/m);
   });
 
   it('fails the run when a test file registers no test, and names the file', () => {
