@@ -3,8 +3,10 @@
  * event only means the empty shell arrived, so every step waits for content the app renders from API answers.
  * Login is per auth method (FAB's database form, or SSO through FAB's OAuth login page), and each ends in `waitForHome`.
  */
+import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
 import { redactText } from '../../src/adapters/proc/run-process.js';
+import { assertScreenshot, screenshot } from './browser.js';
 
 /** Generous per-step bound: the app's first render fetches its bundle and API answers on a loaded two-core machine. */
 export const UI_STEP_TIMEOUT_MS = 60_000;
@@ -108,4 +110,42 @@ function redacted(err: unknown, secret: string): Error {
   err.message = redactText(err.message, [secret]);
   if (err.stack) err.stack = redactText(err.stack, [secret]);
   return err;
+}
+
+export interface UiTour {
+  /** Where the screenshots go (see artifactsDir). */
+  readonly dir: string;
+  /** Name of the screenshot of the login form the sign-in fills. */
+  readonly loginShot: string;
+  /** The DAG the list must link to (parsed already: the list is fetched once per visit). */
+  readonly dagId: string;
+  /** Where to report each screenshot's path, and the page on a failed step (a test's `t.diagnostic`). */
+  readonly diagnostic: (message: string) => void;
+}
+
+/**
+ * What a person does after signing in, with a screenshot at each step: the sign-in (`signIn` gets the hook that
+ * screenshots the login form before anything is typed), the home page with live data, the DAG list linking
+ * `tour.dagId`. Every screenshot must be a real image. A step that gives up leaves a `failure` screenshot of the page
+ * as it stood, named in a diagnostic: the first thing to look at.
+ */
+export async function signInAndTour(page: Page, tour: UiTour, signIn: (onLoginForm: (form: Page) => Promise<void>) => Promise<void>): Promise<void> {
+  const shots: string[] = [];
+  try {
+    await signIn(async (form) => {
+      shots.push(await screenshot(form, tour.dir, tour.loginShot));
+    });
+    shots.push(await screenshot(page, tour.dir, 'home'));
+    const links = await openDagList(page, tour.dagId);
+    assert.ok((await links.count()) >= 1, `${tour.dagId} is not linked from the DAG list`);
+    shots.push(await screenshot(page, tour.dir, 'dag-list'));
+  } catch (err) {
+    tour.diagnostic(`failed on ${page.url()}; screenshot: ${await screenshot(page, tour.dir, 'failure')}`);
+    throw err;
+  }
+  assert.equal(shots.length, 3, `the login form was never shown: ${shots.join(', ')}`);
+  for (const file of shots) {
+    await assertScreenshot(file);
+    tour.diagnostic(`screenshot: ${file}`);
+  }
 }

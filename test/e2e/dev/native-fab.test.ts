@@ -16,8 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import { AirflowApi } from '../../../src/adapters/airflow-api.js';
 import { freePort } from '../../../src/adapters/fs/dev-state.js';
 import type { Browser } from 'playwright-core';
-import { loginWithFab, openDagList, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
-import { artifactsDir, assertScreenshot, launchChromium, requireChromium, screenshot } from '../../support/browser.js';
+import { loginWithFab, signInAndTour, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
+import { artifactsDir, launchChromium, requireChromium } from '../../support/browser.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { createDevProject, type DevProject } from '../../support/dev-project.js';
 import { startMoto, type MotoServer } from '../../support/moto.js';
@@ -71,28 +71,10 @@ describe('dev (native mode) with the FAB auth manager', { timeout: 3_600_000 }, 
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(UI_STEP_TIMEOUT_MS);
-    let loginShot = '';
-    let home = '';
-    let dagList = '';
-    try {
-      await loginWithFab(page, `http://127.0.0.1:${apiPort}`, await project.adminCredentials(), {
-        onLoginForm: async (p) => {
-          loginShot = await screenshot(p, shots, 'login');
-        },
-      });
-      home = await screenshot(page, shots, 'home');
-      const links = await openDagList(page, 'example_pipeline');
-      assert.ok((await links.count()) >= 1, 'example_pipeline is not linked from the DAG list');
-      dagList = await screenshot(page, shots, 'dag-list');
-    } catch (err) {
-      // What the browser showed when a step gave up is the first thing to look at.
-      t.diagnostic(`failed on ${page.url()}; screenshot: ${await screenshot(page, shots, 'failure')}`);
-      throw err;
-    }
-    for (const file of [loginShot, home, dagList]) {
-      await assertScreenshot(file);
-      t.diagnostic(`screenshot: ${file}`);
-    }
+    const credentials = await project.adminCredentials();
+    await signInAndTour(page, { dir: shots, loginShot: 'login', dagId: 'example_pipeline', diagnostic: (m) => t.diagnostic(m) }, (onLoginForm) =>
+      loginWithFab(page, `http://127.0.0.1:${apiPort}`, credentials, { onLoginForm }),
+    );
   });
 
   it('the UI in a real browser: refuses a wrong password with FAB\'s message and stays on the login form', { timeout: 300_000 }, async () => {

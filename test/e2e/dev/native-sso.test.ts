@@ -17,8 +17,8 @@ import { after, before, describe, it } from 'node:test';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Browser } from 'playwright-core';
 import { OIDC_PROVIDER } from '../../../src/airflow/fab-oidc.js';
-import { loginWithSso, openDagList, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
-import { artifactsDir, assertScreenshot, launchChromium, requireChromium, screenshot } from '../../support/browser.js';
+import { loginWithSso, signInAndTour, UI_STEP_TIMEOUT_MS } from '../../support/airflow-ui.js';
+import { artifactsDir, launchChromium, requireChromium } from '../../support/browser.js';
 import { runCli } from '../../support/cli.js';
 import { createDevProject, waitFor, type DevProject } from '../../support/dev-project.js';
 import { freePort, startMoto, type MotoServer } from '../../support/moto.js';
@@ -166,31 +166,12 @@ describe('SSO through a real OpenID provider into real Airflow (dev native)', { 
     await waitFor('example_pipeline to be parsed', async () => (await api.getDag('example_pipeline')) !== undefined, 300_000);
     const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(UI_STEP_TIMEOUT_MS);
-    let providerLogin = '';
-    let home = '';
-    let dagList = '';
     try {
-      await loginWithSso(page, uiBase(), OIDC_PROVIDER, 'alice', (p) =>
-        signInAtDevProvider(p, provider.issuer, 'alice', {
-          onLoginForm: async (form) => {
-            providerLogin = await screenshot(form, shots, 'provider-login');
-          },
-        }),
+      await signInAndTour(page, { dir: shots, loginShot: 'provider-login', dagId: 'example_pipeline', diagnostic: (m) => t.diagnostic(m) }, (onLoginForm) =>
+        loginWithSso(page, uiBase(), OIDC_PROVIDER, 'alice', (p) => signInAtDevProvider(p, provider.issuer, 'alice', { onLoginForm })),
       );
-      home = await screenshot(page, shots, 'home');
-      const links = await openDagList(page, 'example_pipeline');
-      assert.ok((await links.count()) >= 1, 'example_pipeline is not linked from the DAG list');
-      dagList = await screenshot(page, shots, 'dag-list');
-    } catch (err) {
-      // What the browser showed when a step gave up is the first thing to look at.
-      t.diagnostic(`failed on ${page.url()}; screenshot: ${await screenshot(page, shots, 'failure')}`);
-      throw err;
     } finally {
       await page.context().close();
-    }
-    for (const file of [providerLogin, home, dagList]) {
-      await assertScreenshot(file);
-      t.diagnostic(`screenshot: ${file}`);
     }
   });
 
