@@ -5,7 +5,9 @@
 // with a single lane, so no two of their files ever overlap; files that may overlap each other share a group with
 // more lanes. Why five lanes on two cores: one file rarely keeps both cores busy (it waits on probes, a scheduler
 // loop, a task's sleep); with five the cores were busy for nearly the whole run, and a sixth slowed every file down
-// more than it gained (measured in CI-like runs: 23 min with five, 27 min with six).
+// more than it gained (measured in CI-like runs: 23 min with five, 27 min with six). Since the e2e files share their
+// Airflows a warm run takes 15 min, and the rest group's one lane ends last (~850 s, the others ~650 s): the place
+// to look next.
 
 /**
  * @typedef {object} LaneGroup
